@@ -1,0 +1,159 @@
+/**
+ * Impact: who is hurt, downstream, when a product breaks (perhaps only some
+ * of its columns).
+ *
+ * Rules:
+ * - `brokenColumns` undefined means the whole product is broken (freshness,
+ *   row count, missing table): every direct consumer and downstream product is
+ *   affected.
+ * - A consumer or downstream product that declares the columns it reads is
+ *   affected only when one of them is broken. One that declares none reads
+ *   every column and is always affected.
+ * - Lineage does not say which output columns derive from which input
+ *   columns, so an affected downstream product counts as wholly broken for
+ *   everything further down. This over-reports rather than misses.
+ *
+ * Breadth-first from the broken product: each product and consumer is
+ * reported once (diamonds), with the shortest path (`via`) that reaches it.
+ * Cost is proportional to the affected subgraph, never to the whole mesh.
+ */
+import { columnKey } from '../config/identifier.js';
+import type { Catalog } from './catalog.js';
+
+export interface ImpactedProduct {
+  readonly id: string;
+  readonly domain: string;
+  readonly businessUnit?: string | undefined;
+  /** Products from the broken one to this one, both included. */
+  readonly via: readonly string[];
+  /** The broken input columns it reads, when it declares column lineage. */
+  readonly columns?: readonly string[] | undefined;
+}
+
+export interface ImpactedConsumer {
+  readonly id: string;
+  readonly domain: string;
+  readonly businessUnit?: string | undefined;
+  readonly channel?: string | undefined;
+  /** Products from the broken one to the one this consumer uses, both included. */
+  readonly via: readonly string[];
+  /** The broken columns it reads; absent when it reads the whole product or the product is wholly broken. */
+  readonly columns?: readonly string[] | undefined;
+}
+
+export interface Impact {
+  readonly product: string;
+  /** Broken columns; absent when the whole product is broken. */
+  readonly brokenColumns?: readonly string[] | undefined;
+  /** Domains of affected products and consumers, sorted. */
+  readonly domains: readonly string[];
+  readonly businessUnits: readonly string[];
+  readonly products: readonly ImpactedProduct[];
+  readonly consumers: readonly ImpactedConsumer[];
+}
+
+/** Which of `reads` are broken: all of them when the product is wholly broken or `reads` is undefined. */
+function brokenRead(reads: ReadonlySet<string> | undefined, broken: ReadonlySet<string> | undefined): string[] | undefined | false {
+  if (broken === undefined || reads === undefined) return undefined;
+  const hit: string[] = [];
+  for (const column of reads) if (broken.has(column)) hit.push(column);
+  return hit.length > 0 ? hit : false;
+}
+
+export function impactOf(catalog: Catalog, productId: string, brokenColumns?: readonly string[]): Impact {
+  catalog.product(productId); // throws UnknownProductError with suggestions
+  const rootBroken = brokenColumns && brokenColumns.length > 0 ? new Set(brokenColumns.map(columnKey)) : undefined;
+
+  const parent = new Map<string, string | null>([[productId, null]]);
+  const pathTo = (id: string): string[] => {
+    const path: string[] = [];
+    for (let at: string | null | undefined = id; at != null; at = parent.get(at)) path.push(at);
+    return path.reverse();
+  };
+
+  const products: ImpactedProduct[] = [];
+  const consumers: ImpactedConsumer[] = [];
+  const seenConsumers = new Set<string>();
+  const domains = new Set<string>();
+  const units = new Set<string>();
+  const note = (domain: string): string | undefined => {
+    domains.add(domain);
+    const unit = catalog.domain(domain)?.businessUnit;
+    if (unit) units.add(unit);
+    return unit;
+  };
+
+  // Only the root can be partly broken; everything reached from it is wholly broken.
+  let frontier: string[] = [productId];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const current of frontier) {
+      const broken = current === productId ? rootBroken : undefined;
+      for (const link of catalog.consumersOf(current)) {
+        if (seenConsumers.has(link.consumer.id)) continue;
+        const hit = brokenRead(link.columns, broken);
+        if (hit === false) continue;
+        seenConsumers.add(link.consumer.id);
+        consumers.push({
+          id: link.consumer.id,
+          domain: link.consumer.domain,
+          businessUnit: note(link.consumer.domain),
+          channel: catalog.channelOf(link.consumer),
+          via: pathTo(current),
+          ...(hit ? { columns: hit } : {}),
+        });
+      }
+      for (const edge of catalog.downstreamOf(current)) {
+        if (parent.has(edge.product)) continue;
+        const hit = brokenRead(edge.columns, broken);
+        if (hit === false) continue;
+        parent.set(edge.product, current);
+        const domain = catalog.product(edge.product).domain;
+        products.push({ id: edge.product, domain, businessUnit: note(domain), via: pathTo(edge.product), ...(hit ? { columns: hit } : {}) });
+        next.push(edge.product);
+      }
+    }
+    frontier = next;
+  }
+
+  return {
+    product: productId,
+    ...(rootBroken ? { brokenColumns: [...(brokenColumns ?? [])] } : {}),
+    domains: [...domains].sort(),
+    businessUnits: [...units].sort(),
+    products,
+    consumers,
+  };
+}
+
+export interface ImpactGroup {
+  readonly businessUnit: string;
+  readonly domains: ReadonlyArray<{
+    readonly domain: string;
+    readonly products: readonly ImpactedProduct[];
+    readonly consumers: readonly ImpactedConsumer[];
+  }>;
+}
+
+export const NO_BUSINESS_UNIT = '(no business unit)';
+
+/** Groups an impact by business unit, then domain, both sorted by name; for people-facing output. */
+export function groupImpact(impact: Impact): ImpactGroup[] {
+  const units = new Map<string, Map<string, { products: ImpactedProduct[]; consumers: ImpactedConsumer[] }>>();
+  const bucket = (unit: string | undefined, domain: string) => {
+    const key = unit ?? NO_BUSINESS_UNIT;
+    let byDomain = units.get(key);
+    if (!byDomain) units.set(key, (byDomain = new Map()));
+    let entry = byDomain.get(domain);
+    if (!entry) byDomain.set(domain, (entry = { products: [], consumers: [] }));
+    return entry;
+  };
+  for (const p of impact.products) bucket(p.businessUnit, p.domain).products.push(p);
+  for (const c of impact.consumers) bucket(c.businessUnit, c.domain).consumers.push(c);
+  return [...units.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([businessUnit, byDomain]) => ({
+      businessUnit,
+      domains: [...byDomain.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([domain, v]) => ({ domain, ...v })),
+    }));
+}

@@ -1,0 +1,211 @@
+/**
+ * DuckDB adapter, the embedded default. The only file that imports
+ * `@duckdb/node-api`. The database file is opened with
+ * `access_mode = READ_ONLY`, so meshwatch cannot change it even by mistake.
+ *
+ * DuckDB matches identifiers case-insensitively whether quoted or not, so
+ * table keys are lower-cased. It records neither a last-modified time nor an
+ * exact row count, so freshness needs a declared column here.
+ */
+import { access } from 'node:fs/promises';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckdbWarehouseConfig } from '../config/types.js';
+import type { TableRef } from '../config/identifier.js';
+import { columnPart, doubleQuote, singleQuote } from './sql-dialect.js';
+import {
+  WarehouseError,
+  assertReadOnlySql,
+  deadline,
+  type ColumnInfo,
+  type QueryOptions,
+  type ResolvedTable,
+  type Row,
+  type SqlDialect,
+  type SqlValue,
+  type TableMetadata,
+  type Warehouse,
+  type WarehouseErrorCode,
+} from './warehouse.js';
+
+export const duckdbDialect: SqlDialect = {
+  quoteIdentifier: (part) => doubleQuote(part.name),
+  quoteColumn: (name) => doubleQuote(columnPart(name).name),
+  quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(p.name)).join('.'),
+  quoteString: singleQuote,
+  tableKey: (t) => [t.database, t.schema, t.table].map((p) => p.name.toLowerCase()).join('.'),
+};
+
+export interface DuckdbOptions {
+  /** Timeout for a statement when the caller gives none. */
+  readonly defaultTimeoutMs?: number;
+  /** Connections, i.e. statements that can run at once. */
+  readonly connections?: number;
+}
+
+function mapError(err: unknown, fallback: WarehouseErrorCode = 'WAREHOUSE_QUERY'): WarehouseError {
+  if (err instanceof WarehouseError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split('\n')[0] ?? message;
+  let code: WarehouseErrorCode = fallback;
+  if (/^Catalog Error: .*does not exist/i.test(first) || /^Binder Error: .*(not found|does not have a column)/i.test(first)) code = 'WAREHOUSE_OBJECT_NOT_FOUND';
+  else if (/read-only mode/i.test(first)) code = 'WAREHOUSE_NOT_READ_ONLY';
+  else if (/^IO Error/i.test(first)) code = 'WAREHOUSE_UNREACHABLE';
+  else if (/Permission Error/i.test(first)) code = 'WAREHOUSE_PERMISSION';
+  return new WarehouseError(code, `DuckDB: ${first}`, { cause: err });
+}
+
+function toSqlValue(value: unknown): SqlValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Date) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** A fixed set of connections; DuckDB runs one statement per connection at a time. */
+class ConnectionPool {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
+  constructor(connections: DuckDBConnection[]) {
+    this.idle = [...connections];
+  }
+  /** Resolves once every connection is idle and holds them, so they can be closed. */
+  async drain(): Promise<void> {
+    while (this.busy > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+  }
+  private busy = 0;
+  private readonly drained: Array<() => void> = [];
+  async use<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.busy++;
+    const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(connection);
+    } finally {
+      this.busy--;
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+      if (this.busy === 0) for (const resolve of this.drained.splice(0)) resolve();
+    }
+  }
+}
+
+export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'path' | 'catalog'>, options: DuckdbOptions = {}): Promise<Warehouse> {
+  // DuckDB would report a missing file as an IO error mentioning read-only mode; say it plainly.
+  await access(config.path).catch((err: unknown) => {
+    throw new WarehouseError('WAREHOUSE_UNREACHABLE', `DuckDB database file not found: ${config.path}`, { cause: err, retryable: true });
+  });
+  let instance: DuckDBInstance;
+  const connections: DuckDBConnection[] = [];
+  try {
+    instance = await DuckDBInstance.create(config.path, { access_mode: 'READ_ONLY' });
+    for (let i = 0; i < (options.connections ?? 4); i++) connections.push(await instance.connect());
+  } catch (err) {
+    throw mapError(err, 'WAREHOUSE_UNREACHABLE');
+  }
+  const pool = new ConnectionPool(connections);
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? 300_000;
+  const database = { name: config.catalog, quoted: false };
+  let queries = 0;
+  let closed = false;
+
+  async function run(sql: string, options: QueryOptions | undefined, values?: string[]): Promise<Row[]> {
+    if (closed) throw new WarehouseError('WAREHOUSE_UNREACHABLE', 'DuckDB warehouse is closed');
+    const limit = deadline(options, defaultTimeoutMs);
+    try {
+      return await pool.use(async (connection) => {
+        if (limit.signal.aborted) throw limit.signal.reason;
+        const onAbort = () => connection.interrupt();
+        limit.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          queries++;
+          const reader = await connection.runAndReadAll(sql, values);
+          if (limit.signal.aborted) throw limit.signal.reason;
+          return reader.getRowObjectsJS().map((row) => {
+            const out: Row = {};
+            for (const [key, value] of Object.entries(row)) out[key] = toSqlValue(value);
+            return out;
+          });
+        } finally {
+          limit.signal.removeEventListener('abort', onAbort);
+        }
+      });
+    } catch (err) {
+      if (limit.signal.aborted) {
+        const reason = limit.reason();
+        throw new WarehouseError(
+          reason === 'timeout' ? 'WAREHOUSE_TIMEOUT' : 'WAREHOUSE_CANCELLED',
+          reason === 'timeout' ? `DuckDB: statement timed out after ${limit.timeoutMs} ms` : 'DuckDB: statement cancelled',
+          { cause: err },
+        );
+      }
+      throw mapError(err);
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  return {
+    engine: 'duckdb',
+    dialect: duckdbDialect,
+    capabilities: { lastModified: false, rowCount: false },
+    resolve(ref: TableRef): ResolvedTable {
+      return { database: ref.database ?? database, schema: ref.schema, table: ref.table };
+    },
+    async describeTables(tables, options) {
+      const byDatabase = new Map<string, Set<string>>();
+      for (const t of tables) {
+        const db = t.database.name.toLowerCase();
+        let schemas = byDatabase.get(db);
+        if (!schemas) byDatabase.set(db, (schemas = new Set()));
+        schemas.add(t.schema.name.toLowerCase());
+      }
+      const found = new Map<string, { columns: ColumnInfo[]; kind: 'table' | 'view' }>();
+      for (const [db, schemas] of byDatabase) {
+        const schemaList = [...schemas];
+        const placeholders = schemaList.map((_, i) => `$${i + 2}`).join(', ');
+        // One query per database: the columns of every table in the schemas the products live in.
+        const rows = await run(
+          `select c.table_catalog, c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable, c.ordinal_position, t.table_type
+             from information_schema.columns c
+             join information_schema.tables t
+               on t.table_catalog = c.table_catalog and t.table_schema = c.table_schema and t.table_name = c.table_name
+            where lower(c.table_catalog) = $1 and lower(c.table_schema) in (${placeholders})
+            order by c.table_schema, c.table_name, c.ordinal_position`,
+          options,
+          [db, ...schemaList],
+        );
+        for (const row of rows) {
+          const key = [row.table_catalog, row.table_schema, row.table_name].map((v) => String(v).toLowerCase()).join('.');
+          let entry = found.get(key);
+          if (!entry) found.set(key, (entry = { columns: [], kind: row.table_type === 'VIEW' ? 'view' : 'table' }));
+          entry.columns.push({
+            name: String(row.column_name),
+            type: String(row.data_type),
+            nullable: row.is_nullable === 'YES',
+            ordinal: Number(row.ordinal_position),
+          });
+        }
+      }
+      const result = new Map<string, TableMetadata>();
+      for (const t of tables) {
+        const key = duckdbDialect.tableKey(t);
+        const entry = found.get(key);
+        if (entry) result.set(key, { columns: entry.columns, kind: entry.kind });
+      }
+      return result;
+    },
+    async query(sql, options) {
+      assertReadOnlySql(sql);
+      return run(sql, options);
+    },
+    stats: () => ({ queries }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.drain();
+      for (const c of connections) c.closeSync();
+      instance.closeSync();
+    },
+  };
+}

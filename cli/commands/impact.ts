@@ -1,0 +1,27 @@
+import { Catalog } from '../../catalog/catalog.js';
+import { impactOf } from '../../catalog/impact.js';
+import { loadConfig } from '../../config/load.js';
+import { formatImpactText, summarizeImpact } from '../format-impact.js';
+import { EXIT, type CliIo } from '../io.js';
+
+export interface ImpactOptions {
+  readonly product: string;
+  readonly config: string;
+  readonly columns?: readonly string[] | undefined;
+  readonly format: 'text' | 'json';
+}
+
+export async function impactCommand(options: ImpactOptions, io: CliIo): Promise<number> {
+  const config = await loadConfig(options.config, { env: io.env });
+  const catalog = new Catalog(config);
+  const impact = impactOf(catalog, options.product, options.columns);
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify(impact, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const broken = impact.brokenColumns ? `columns ${impact.brokenColumns.join(', ')}` : 'the whole product';
+  const lines = [`If ${impact.product} breaks (${broken}): ${summarizeImpact(impact)}`, ''];
+  lines.push(...formatImpactText(impact, catalog));
+  io.stdout(`${lines.join('\n').trimEnd()}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,12 @@
+import { loadConfig } from '../../config/load.js';
+import { EXIT, type CliIo } from '../io.js';
+
+export async function validateCommand(options: { config: string }, io: CliIo): Promise<number> {
+  const config = await loadConfig(options.config, { env: io.env });
+  const lineage = config.products.reduce((n, p) => n + p.inputs.length, 0);
+  io.stdout(
+    `${options.config}: valid (${config.workspace.domains.length} domains, ${config.products.length} products, ` +
+      `${config.consumers.length} consumers, ${lineage} lineage edges; warehouse ${config.workspace.warehouse.type})\n`,
+  );
+  return EXIT.ok;
+}

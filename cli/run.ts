@@ -1,0 +1,126 @@
+/**
+ * Command-line dispatch. Parsing uses node:util's parseArgs (strict: unknown
+ * flags are usage errors), so the CLI needs no extra dependency. Every
+ * command returns its exit code; nothing here calls process.exit, so tests run
+ * the CLI in process.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { UnknownProductError } from '../catalog/catalog.js';
+import { MeshwatchError, UsageError, errorMessage } from '../core/errors.js';
+import { impactCommand } from './commands/impact.js';
+import { validateCommand } from './commands/validate.js';
+import { checkCommand } from './commands/check.js';
+import { EXIT, type CliIo } from './io.js';
+
+export const HELP = `meshwatch: monitors the data products of a data mesh and tells producers and consumers when one breaks
+
+Usage:
+  meshwatch validate --config DIR
+      Load and check all config. Exit 0 valid, 2 invalid.
+  meshwatch check --config DIR [--product ID] [--format text|json]
+      Run every check once, in process; print results, incidents and impact.
+      Exit 0 no failure, 1 a check failed or could not be evaluated, 2 bad config or usage.
+  meshwatch impact PRODUCT --config DIR [--columns a,b] [--format text|json]
+      Who is downstream of PRODUCT (if only the given columns broke). Exit 0, 2.
+
+Options:
+  --config DIR    config directory with meshwatch.yaml, products/, consumers/ (default: .)
+  --format FMT    text (default) or json: one JSON document on stdout; logs go to stderr
+  -h, --help      this help
+`;
+
+type Format = 'text' | 'json';
+
+function parseFormat(value: string | undefined): Format {
+  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
+  throw new UsageError(`--format must be text or json, got "${value}"`);
+}
+
+interface Parsed {
+  readonly values: Readonly<Record<string, string | undefined>>;
+  readonly help: boolean;
+  readonly positionals: readonly string[];
+}
+
+/** Parses `--name value` options (all take a string) and at most `maxPositionals` arguments. */
+function parse(argv: string[], names: readonly string[], maxPositionals: number): Parsed {
+  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const name of names) options[name] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(errorMessage(err).replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  if (parsed.positionals.length > maxPositionals) throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
+  const values: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const value = parsed.values[name];
+    values[name] = typeof value === 'string' ? value : undefined;
+  }
+  return { values, help: parsed.values.help === true, positionals: parsed.positionals };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case 'validate': {
+        const { values, help: wantsHelp } = parse(rest, ['config'], 0);
+        if (wantsHelp) return help(io);
+        return await validateCommand({ config: values.config ?? '.' }, io);
+      }
+      case 'impact': {
+        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'columns', 'format'], 1);
+        if (wantsHelp) return help(io);
+        const product = positionals[0];
+        if (!product) throw new UsageError('impact needs a product id, e.g. meshwatch impact sales.orders --config DIR');
+        const columnsText = values.columns;
+        const columns = columnsText?.split(',').map((c) => c.trim()).filter(Boolean);
+        if (columnsText !== undefined && columns?.length === 0) throw new UsageError('--columns needs at least one column name');
+        return await impactCommand(
+          { product, config: values.config ?? '.', columns, format: parseFormat(values.format) },
+          io,
+        );
+      }
+      case 'check': {
+        const { values, help: wantsHelp } = parse(rest, ['config', 'product', 'format'], 0);
+        if (wantsHelp) return help(io);
+        return await checkCommand({ config: values.config ?? '.', product: values.product, format: parseFormat(values.format) }, io);
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact (see meshwatch --help)`);
+    }
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function help(io: CliIo): number {
+  io.stdout(HELP);
+  return EXIT.ok;
+}
+
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof ConfigError) {
+    io.stderr(`${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError || err instanceof UnknownProductError) {
+    io.stderr(`meshwatch: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof MeshwatchError) {
+    io.stderr(`meshwatch: ${err.code}: ${err.message}\n`);
+    return err.origin === 'user' ? EXIT.usage : EXIT.failed;
+  }
+  io.stderr(`meshwatch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.failed;
+}

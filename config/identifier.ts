@@ -1,0 +1,102 @@
+/**
+ * Table identifiers from config are parsed once into parts and never used as
+ * raw strings again: every adapter quotes the parts by its own rules, so no
+ * config text is ever interpolated into SQL.
+ */
+export interface IdentifierPart {
+  /** The name as written, without surrounding quotes and with `""` unescaped. */
+  readonly name: string;
+  /** Written in double quotes: case is exact on engines that fold case (Snowflake). */
+  readonly quoted: boolean;
+}
+
+export interface TableRef {
+  /** Absent when the config wrote `schema.table`: the warehouse supplies its default database. */
+  readonly database?: IdentifierPart;
+  readonly schema: IdentifierPart;
+  readonly table: IdentifierPart;
+}
+
+const UNQUOTED = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** Splits `a.b.c` honouring double-quoted parts (`"My Schema"."x.y"`). Returns an error text or the parts. */
+export function parseIdentifierPath(text: string): IdentifierPart[] | string {
+  const parts: IdentifierPart[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    if (text[i] === '"') {
+      let name = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) return `unterminated quoted identifier in "${text}"`;
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            name += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        name += text[i];
+        i++;
+      }
+      if (name.length === 0) return `empty quoted identifier in "${text}"`;
+      parts.push({ name, quoted: true });
+    } else {
+      let end = text.indexOf('.', i);
+      if (end === -1) end = text.length;
+      const name = text.slice(i, end);
+      if (!UNQUOTED.test(name)) {
+        return name.length === 0
+          ? `empty name part in "${text}"`
+          : `"${name}" is not a valid identifier (letters, digits, _ and $, not starting with a digit; quote other names with "")`;
+      }
+      parts.push({ name, quoted: false });
+      i = end;
+    }
+    if (i === text.length) break;
+    if (text[i] !== '.') return `expected "." after identifier in "${text}"`;
+    i++;
+    if (i === text.length) return `trailing "." in "${text}"`;
+  }
+  return parts;
+}
+
+export function parseTableRef(text: string): TableRef | string {
+  const parts = parseIdentifierPath(text.trim());
+  if (typeof parts === 'string') return parts;
+  if (parts.length === 2) return { schema: parts[0]!, table: parts[1]! };
+  if (parts.length === 3) return { database: parts[0]!, schema: parts[1]!, table: parts[2]! };
+  return `expected schema.table or database.schema.table, got ${parts.length} part${parts.length === 1 ? '' : 's'} in "${text}"`;
+}
+
+/** A column name from config: plain names are unquoted identifiers, `"Name"` is exact. */
+export function parseColumnName(text: string): IdentifierPart | string {
+  const parts = parseIdentifierPath(text.trim());
+  if (typeof parts === 'string') return parts;
+  if (parts.length !== 1) return `expected a single column name, got "${text}"`;
+  return parts[0]!;
+}
+
+export function formatIdentifierPart(part: IdentifierPart): string {
+  return part.quoted ? `"${part.name.replaceAll('"', '""')}"` : part.name;
+}
+
+export function formatTableRef(ref: TableRef): string {
+  return [ref.database, ref.schema, ref.table]
+    .filter((p): p is IdentifierPart => p !== undefined)
+    .map(formatIdentifierPart)
+    .join('.');
+}
+
+/**
+ * The key by which config column names are compared with each other and with
+ * warehouse metadata: unquoted names fold to lower case (both engines treat
+ * them case-insensitively), quoted names keep their case.
+ */
+export function columnKey(name: string): string {
+  const parsed = parseColumnName(name);
+  if (typeof parsed === 'string') return name;
+  return parsed.quoted ? parsed.name : parsed.name.toLowerCase();
+}

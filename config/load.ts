@@ -1,0 +1,285 @@
+/**
+ * Loads a config directory (meshwatch.yaml, products/*.yaml, consumers/*.yaml)
+ * into the typed model. Every problem in every file is collected first and
+ * reported together in one ConfigError; nothing partial is ever returned.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { didYouMean } from '../core/suggest.js';
+import { interpolateEnv } from './env.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { columnKey } from './identifier.js';
+import { parseSchedule } from './schedule.js';
+import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema } from './schema.js';
+import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
+import { findCycles } from './cycles.js';
+
+export const WORKSPACE_FILE = 'meshwatch.yaml';
+
+export interface LoadOptions {
+  /** Environment for `${VAR}` interpolation; defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+type PathPart = string | number | symbol;
+
+export function formatPath(parts: readonly PathPart[]): string {
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  const input = 'input' in issue ? issue.input : undefined;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return issue.message.startsWith('Invalid input') ? `expected ${issue.expected}, got ${describeValue(input)}` : issue.message;
+    case 'invalid_value':
+      return issue.message.startsWith('Invalid')
+        ? `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeValue(input)}`
+        : issue.message;
+    case 'too_small':
+      return issue.message.startsWith('Too small') ? `expected at least ${String(issue.minimum)}, got ${describeValue(input)}` : issue.message;
+    case 'too_big':
+      return issue.message.startsWith('Too big') ? `expected at most ${String(issue.maximum)}, got ${describeValue(input)}` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+interface ParsedFile {
+  readonly file: string;
+  readonly value: unknown;
+}
+
+async function readYaml(dir: string, file: string, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Promise<ParsedFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push({ file, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})` });
+    return undefined;
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const where = error.linePos?.[0];
+      const location = where ? `line ${where.line}, column ${where.col}` : '';
+      problems.push({ file, path: location, message: `invalid YAML: ${error.message.split('\n')[0]}` });
+    }
+    return undefined;
+  }
+  const envProblems: Array<{ path: (string | number)[]; message: string }> = [];
+  const value = interpolateEnv(doc.toJS(), env, envProblems);
+  for (const problem of envProblems) problems.push({ file, path: formatPath(problem.path), message: problem.message });
+  return envProblems.length > 0 ? undefined : { file, value };
+}
+
+async function listYaml(dir: string, sub: string): Promise<string[]> {
+  try {
+    const entries = await readdir(path.join(dir, sub), { withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+      .map((e) => `${sub}/${e.name}`)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[]): T | undefined {
+  const result = schema.safeParse(parsed.value ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) problems.push({ file: parsed.file, path: formatPath(issue.path), message: issueMessage(issue) });
+  return undefined;
+}
+
+export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
+  const env = options.env ?? process.env;
+  const root = path.resolve(dir);
+  const problems: ConfigProblem[] = [];
+
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) throw new ConfigError([{ file: dir, path: '', message: 'config directory not found' }]);
+
+  const workspaceFile = await readYaml(root, WORKSPACE_FILE, env, problems);
+  const workspaceRaw = workspaceFile && validate(workspaceFileSchema, workspaceFile, problems);
+
+  let workspace: Workspace | undefined;
+  if (workspaceRaw) {
+    const { defaults, warehouse } = workspaceRaw;
+    const schedule = parseSchedule(defaults.schedule, defaults.timezone);
+    if (typeof schedule === 'string') problems.push({ file: WORKSPACE_FILE, path: 'defaults.schedule', message: schedule });
+    else {
+      workspace = {
+        warehouse:
+          warehouse.type === 'duckdb'
+            ? {
+                type: 'duckdb',
+                path: path.resolve(root, warehouse.path),
+                catalog: path.basename(warehouse.path).replace(/\.[^.]*$/, ''),
+              }
+            : warehouse,
+        defaults: { schedule, timezone: defaults.timezone, concurrency: defaults.concurrency, queryTimeoutMs: defaults.queryTimeout.ms },
+        platform: workspaceRaw.platform,
+        slack: workspaceRaw.slack,
+        domains: workspaceRaw.domains,
+      };
+    }
+  }
+
+  const products: Product[] = [];
+  /** Ids of product files that failed validation: known, so references to them are not reported again. */
+  const invalidProductIds = new Set<string>();
+  for (const file of await listYaml(root, 'products')) {
+    const parsed = await readYaml(root, file, env, problems);
+    const raw = parsed && validate(productFileSchema, parsed, problems);
+    if (!raw) {
+      const id = (parsed?.value as { id?: unknown } | null | undefined)?.id;
+      if (typeof id === 'string') invalidProductIds.add(id);
+      continue;
+    }
+    const timezone = workspace?.defaults.timezone ?? 'UTC';
+    let schedule = raw.schedule === undefined ? workspace?.defaults.schedule : parseSchedule(raw.schedule, timezone);
+    if (typeof schedule === 'string') {
+      problems.push({ file, path: 'schedule', message: schedule });
+      schedule = undefined;
+    }
+    // The placeholder only lets the cross-file checks below see this product;
+    // a problem is already recorded, so the config is never returned.
+    products.push({ ...raw, schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file });
+  }
+
+  const consumers: Consumer[] = [];
+  for (const file of await listYaml(root, 'consumers')) {
+    const parsed = await readYaml(root, file, env, problems);
+    const raw = parsed && validate(consumersFileSchema, parsed, problems);
+    if (!raw) continue;
+    for (const consumer of raw.consumers) consumers.push({ ...consumer, source: file });
+  }
+
+  if (workspaceRaw) checkDomains(workspaceRaw.domains, problems);
+  checkReferences(workspace, products, consumers, invalidProductIds, problems);
+
+  if (problems.length > 0 || !workspace) throw new ConfigError(problems);
+  return { dir: root, workspace, products, consumers };
+}
+
+function checkDomains(domains: Workspace['domains'], problems: ConfigProblem[]): void {
+  const seen = new Map<string, number>();
+  domains.forEach((domain, i) => {
+    const first = seen.get(domain.id);
+    if (first !== undefined) {
+      problems.push({ file: WORKSPACE_FILE, path: `domains[${i}].id`, message: `duplicate domain id "${domain.id}" (also at domains[${first}])` });
+    } else seen.set(domain.id, i);
+  });
+}
+
+/** Cross-file rules: ids unique, references resolve, columns exist in declared schemas, lineage acyclic. */
+function checkReferences(
+  workspace: Workspace | undefined,
+  products: Product[],
+  consumers: Consumer[],
+  invalidProductIds: ReadonlySet<string>,
+  problems: ConfigProblem[],
+): void {
+  const byId = new Map<string, Product>();
+  for (const product of products) {
+    const first = byId.get(product.id);
+    if (first) problems.push({ file: product.file, path: 'id', message: `duplicate product id "${product.id}" (also in ${first.file})` });
+    else byId.set(product.id, product);
+  }
+  const consumerFiles = new Map<string, string>();
+  consumers.forEach((consumer) => {
+    const first = consumerFiles.get(consumer.id);
+    if (first !== undefined) {
+      problems.push({ file: consumer.source, path: consumerPath(consumers, consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
+    } else consumerFiles.set(consumer.id, consumer.source);
+  });
+
+  const domainIds = workspace ? workspace.domains.map((d) => d.id) : undefined;
+  const unknownDomain = (id: string) => domainIds !== undefined && !domainIds.includes(id);
+  const productIds = [...byId.keys()];
+
+  /** Columns a product declares, by comparison key; undefined when it declares no schema (nothing to check against). */
+  const declared = (product: Product): Set<string> | undefined =>
+    product.schema ? new Set(product.schema.columns.map((c) => columnKey(c.name))) : undefined;
+  const declaredById = new Map<string, Set<string> | undefined>(products.map((p) => [p.id, declared(p)]));
+
+  const checkColumns = (file: string, at: string, productId: string, columns: readonly string[] | undefined, whose: string) => {
+    const known = declaredById.get(productId);
+    if (!known || !columns) return;
+    columns.forEach((column, i) => {
+      if (!known.has(columnKey(column))) {
+        problems.push({ file, path: `${at}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known])}` });
+      }
+    });
+  };
+
+  for (const product of products) {
+    if (unknownDomain(product.domain)) {
+      problems.push({ file: product.file, path: 'domain', message: `unknown domain "${product.domain}"${didYouMean(product.domain, domainIds ?? [])}` });
+    }
+    product.inputs.forEach((input, i) => {
+      if (invalidProductIds.has(input.product)) return;
+      if (!byId.has(input.product)) {
+        problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, productIds)}` });
+      } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
+    });
+    const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
+    if (product.freshness?.column) {
+      const known = declaredById.get(product.id);
+      if (known && !known.has(columnKey(product.freshness.column))) {
+        problems.push({ file: product.file, path: 'freshness.column', message: `column "${product.freshness.column}" is not in schema.columns` });
+      }
+    }
+    if (product.contract) {
+      own('contract.notNull', product.contract.notNull);
+      own('contract.unique', product.contract.unique);
+      const accepted = Object.keys(product.contract.acceptedValues);
+      const known = declaredById.get(product.id);
+      for (const column of accepted) {
+        if (known && !known.has(columnKey(column))) {
+          problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is not in schema.columns` });
+        }
+      }
+    }
+  }
+
+  for (const consumer of consumers) {
+    if (unknownDomain(consumer.domain)) {
+      problems.push({
+        file: consumer.source,
+        path: consumerPath(consumers, consumer, 'domain'),
+        message: `unknown domain "${consumer.domain}"${didYouMean(consumer.domain, domainIds ?? [])}`,
+      });
+    }
+    consumer.uses.forEach((use, i) => {
+      const at = consumerPath(consumers, consumer, `uses[${i}]`);
+      if (invalidProductIds.has(use.product)) return;
+      if (!byId.has(use.product)) {
+        problems.push({ file: consumer.source, path: at, message: `unknown product "${use.product}"${didYouMean(use.product, productIds)}` });
+      } else checkColumns(consumer.source, `${at}.columns`, use.product, use.columns, use.product);
+    });
+  }
+
+  for (const cycle of findCycles(products)) {
+    const first = byId.get(cycle[0]!)!;
+    problems.push({ file: first.file, path: 'inputs', message: `lineage cycle: ${cycle.join(' → ')}` });
+  }
+}
+
+/** Path of a consumer entry inside its file (`consumers[2].uses[0]`). */
+function consumerPath(all: Consumer[], consumer: Consumer, rest: string): string {
+  const index = all.filter((c) => c.source === consumer.source).indexOf(consumer);
+  return `consumers[${index}].${rest}`;
+}

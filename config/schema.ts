@@ -1,0 +1,238 @@
+/**
+ * zod schemas for the files of a config directory. Each schema parses one
+ * file's YAML value into the typed model of `types.ts`; messages follow the
+ * pattern `expected <what>, got <value>` so that `formatIssue` can prefix the
+ * file and path.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parseColumnName, parseTableRef } from './identifier.js';
+import { isValidTimezone } from './schedule.js';
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+const nonEmpty = (what: string) =>
+  z.string({ error: (iss) => `expected ${what}, got ${describeValue(iss.input)}` }).trim().min(1, { error: `expected ${what}, got an empty string` });
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)*$/;
+const idString = (what: string) =>
+  nonEmpty(what).refine((s) => ID.test(s), {
+    error: (iss) => `expected ${what} (letters, digits, _ and -, parts joined by "."), got ${describeValue(iss.input)}`,
+  });
+
+export const durationSchema = z
+  .union([z.string(), z.number()], { error: (iss) => `expected a duration like 2h, got ${describeValue(iss.input)}` })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 2h, got ${describeValue(value)}`, input: value });
+      return z.NEVER;
+    }
+    return { text: String(value).trim(), ms };
+  });
+
+const columnName = nonEmpty('a column name').superRefine((value, ctx) => {
+  const parsed = parseColumnName(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, input: value });
+});
+
+const columnList = z.array(columnName, { error: (iss) => `expected a list of column names, got ${describeValue(iss.input)}` });
+
+const channel = nonEmpty('a Slack channel like "#sales-data" or a channel id').refine((s) => /^(#[\w.-]+|[CG][A-Z0-9]{6,})$/.test(s), {
+  error: (iss) => `expected a Slack channel like "#sales-data" or a channel id, got ${describeValue(iss.input)}`,
+});
+
+export const tableSchema = nonEmpty('a table like SCHEMA.TABLE or DB.SCHEMA.TABLE').transform((value, ctx) => {
+  const parsed = parseTableRef(value);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: `expected a table like SCHEMA.TABLE or DB.SCHEMA.TABLE: ${parsed}`, input: value });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const scheduleText = nonEmpty('a cron expression or an interval like 5m');
+
+const domainSchema = z.strictObject({
+  id: idString('a domain id'),
+  name: nonEmpty('a domain name'),
+  businessUnit: nonEmpty('a business unit name').optional(),
+  slackChannel: channel,
+  oncall: nonEmpty('a Slack user group like "@sales-oncall"').optional(),
+});
+
+const duckdbWarehouse = z.strictObject({
+  type: z.literal('duckdb'),
+  /** Relative paths are resolved against the config directory. */
+  path: nonEmpty('a DuckDB database file path'),
+});
+
+const snowflakeWarehouse = z
+  .strictObject({
+    type: z.literal('snowflake'),
+    account: nonEmpty('a Snowflake account identifier'),
+    user: nonEmpty('a Snowflake user'),
+    role: nonEmpty('a Snowflake role').optional(),
+    warehouse: nonEmpty('a Snowflake warehouse').optional(),
+    /** Default database for product tables written as SCHEMA.TABLE. */
+    database: nonEmpty('a Snowflake database').optional(),
+    authenticator: z.enum(['SNOWFLAKE', 'SNOWFLAKE_JWT']).optional(),
+    password: nonEmpty('a password (use ${ENV_VAR})').optional(),
+    privateKey: nonEmpty('a PEM private key (use ${ENV_VAR})').optional(),
+    privateKeyPath: nonEmpty('a path to a PEM private key file').optional(),
+    privateKeyPass: nonEmpty('a private key passphrase (use ${ENV_VAR})').optional(),
+    /** Overrides the account URL: private link, or a local test server. */
+    accessUrl: z.url({ error: (iss) => `expected a URL, got ${describeValue(iss.input)}` }).optional(),
+    pool: z
+      .strictObject({
+        max: z.int().min(1).max(64).default(4),
+        min: z.int().min(0).max(64).default(0),
+      })
+      .default({ max: 4, min: 0 }),
+    statementTimeout: durationSchema.default({ text: '5m', ms: 300_000 }),
+    /** Use HTTP(S)_PROXY from the environment; off unless asked for. */
+    useEnvProxy: z.boolean().default(false),
+  })
+  .superRefine((value, ctx) => {
+    const keyPair = value.privateKey !== undefined || value.privateKeyPath !== undefined;
+    const auth = value.authenticator ?? (keyPair ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE');
+    if (auth === 'SNOWFLAKE_JWT' && !keyPair) {
+      ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'key-pair authentication needs privateKey or privateKeyPath', input: value });
+    }
+    if (auth === 'SNOWFLAKE' && value.password === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'password authentication needs password (or set privateKey for key-pair authentication)', input: value });
+    }
+    if (value.privateKey !== undefined && value.privateKeyPath !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['privateKeyPath'], message: 'give privateKey or privateKeyPath, not both', input: value });
+    }
+  });
+
+export const workspaceFileSchema = z.strictObject({
+  warehouse: z.discriminatedUnion('type', [duckdbWarehouse, snowflakeWarehouse], {
+    error: (iss) => `expected a warehouse with type duckdb or snowflake, got ${describeValue(iss.input)}`,
+  }),
+  defaults: z
+    .strictObject({
+      schedule: scheduleText.default('*/15 * * * *'),
+      timezone: nonEmpty('an IANA time zone like UTC or Europe/Berlin')
+        .refine(isValidTimezone, { error: (iss) => `expected an IANA time zone like UTC or Europe/Berlin, got ${describeValue(iss.input)}` })
+        .default('UTC'),
+      /** Checks run at once against the warehouse. */
+      concurrency: z.int().min(1).max(256).default(8),
+      /** Limit for one check query; the query is cancelled after it. */
+      queryTimeout: durationSchema.default({ text: '5m', ms: 300_000 }),
+    })
+    .default({ schedule: '*/15 * * * *', timezone: 'UTC', concurrency: 8, queryTimeout: { text: '5m', ms: 300_000 } }),
+  platform: z.strictObject({ slackChannel: channel.optional() }).default({}),
+  /** Slack connection settings; read by the Slack app, kept opaque here. */
+  slack: z.record(z.string(), z.unknown()).optional(),
+  domains: z
+    .array(domainSchema, { error: (iss) => `expected a list of domains, got ${describeValue(iss.input)}` })
+    .min(1, { error: 'expected at least one domain' }),
+});
+
+const scalar = z.union([z.string(), z.number(), z.boolean()], {
+  error: (iss) => `expected a string, number or boolean, got ${describeValue(iss.input)}`,
+});
+
+const bounds = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((b) => b.min !== undefined || b.max !== undefined, { error: 'expected min, max or both' })
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, { error: 'min must not be greater than max' });
+
+const sqlExpectation = z.strictObject({
+  name: idString('a rule name'),
+  query: nonEmpty('a SQL query using {{ table }}').refine((q) => q.includes('{{') ? /\{\{\s*table\s*\}\}/.test(q) : true, {
+    error: 'the only placeholder is {{ table }}',
+  }),
+  expect: z.union([z.number(), bounds], { error: (iss) => `expected a number or { min, max }, got ${describeValue(iss.input)}` }),
+});
+
+const productRef = idString('a product id');
+
+const inputSchema = z.union(
+  [
+    productRef.transform((product) => ({ product, columns: undefined as string[] | undefined })),
+    z.strictObject({ product: productRef, columns: columnList.min(1).optional() }),
+  ],
+  { error: (iss) => `expected a product id or { product, columns }, got ${describeValue(iss.input)}` },
+);
+
+export const productFileSchema = z
+  .strictObject({
+    id: idString('a product id like sales.orders'),
+    name: nonEmpty('a product name').optional(),
+    description: z.string().optional(),
+    domain: idString('a domain id'),
+    tier: z.enum(['open', 'limited', 'restricted'], {
+      error: (iss) => `expected one of open, limited, restricted, got ${describeValue(iss.input)}`,
+    }),
+    table: tableSchema,
+    schedule: scheduleText.optional(),
+    freshness: z
+      .strictObject({
+        column: columnName.optional(),
+        maxAge: durationSchema,
+        warnAge: durationSchema.optional(),
+      })
+      .refine((f) => f.warnAge === undefined || f.warnAge.ms < f.maxAge.ms, {
+        error: 'warnAge must be shorter than maxAge',
+        path: ['warnAge'],
+      })
+      .optional(),
+    schema: z
+      .strictObject({
+        columns: z
+          .array(
+            z.strictObject({
+              name: columnName,
+              type: nonEmpty('a SQL type like INTEGER or VARCHAR'),
+              nullable: z.boolean().default(true),
+            }),
+          )
+          .min(1, { error: 'expected at least one column' }),
+        allowExtraColumns: z.boolean().default(true),
+      })
+      .optional(),
+    contract: z
+      .strictObject({
+        rowCount: bounds.optional(),
+        notNull: columnList.default([]),
+        unique: columnList.default([]),
+        acceptedValues: z.record(z.string(), z.array(scalar).min(1, { error: 'expected at least one accepted value' })).default({}),
+        sql: z.array(sqlExpectation).default([]),
+      })
+      .optional(),
+    inputs: z.array(inputSchema, { error: (iss) => `expected a list of product ids, got ${describeValue(iss.input)}` }).default([]),
+  });
+
+const useSchema = z.union(
+  [
+    productRef.transform((product) => ({ product, columns: undefined as string[] | undefined })),
+    z.strictObject({ product: productRef, columns: columnList.min(1).optional() }),
+  ],
+  { error: (iss) => `expected a product id or { product, columns }, got ${describeValue(iss.input)}` },
+);
+
+export const consumerSchema = z.strictObject({
+  id: idString('a consumer id like finance.revenue-dashboard'),
+  name: nonEmpty('a consumer name').optional(),
+  domain: idString('a domain id'),
+  slackChannel: channel.optional(),
+  uses: z.array(useSchema).min(1, { error: 'expected at least one product in uses' }),
+});
+
+export const consumersFileSchema = z.strictObject({
+  consumers: z.array(consumerSchema, { error: (iss) => `expected a list of consumers, got ${describeValue(iss.input)}` }),
+});
+
+export type WorkspaceFile = z.infer<typeof workspaceFileSchema>;
+export type ProductFile = z.infer<typeof productFileSchema>;
+export type ConsumerEntry = z.infer<typeof consumerSchema>;
