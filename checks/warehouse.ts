@@ -132,9 +132,24 @@ export class WarehouseError extends MeshwatchError {
   }
 }
 
+/** What went wrong with the warehouse, as checks and reports carry it. */
+export interface WarehouseProblem {
+  readonly code: string;
+  readonly message: string;
+}
+
+export function problemOf(err: unknown): WarehouseProblem {
+  if (err instanceof MeshwatchError) return { code: err.code, message: err.message };
+  return { code: 'CHECK_FAILED', message: err instanceof Error ? err.message : String(err) };
+}
+
 /** Whole-warehouse failures: every check would fail the same way, so reports say it once. */
 export function isWarehouseDown(err: unknown): boolean {
-  return err instanceof WarehouseError && (err.code === 'WAREHOUSE_UNREACHABLE' || err.code === 'WAREHOUSE_AUTH');
+  return err instanceof WarehouseError && isWarehouseDownCode(err.code);
+}
+
+export function isWarehouseDownCode(code: string | undefined): boolean {
+  return code === 'WAREHOUSE_UNREACHABLE' || code === 'WAREHOUSE_AUTH';
 }
 
 /**

@@ -68,7 +68,7 @@ export function parseTableRef(text: string): TableRef | string {
   if (typeof parts === 'string') return parts;
   if (parts.length === 2) return { schema: parts[0]!, table: parts[1]! };
   if (parts.length === 3) return { database: parts[0]!, schema: parts[1]!, table: parts[2]! };
-  return `expected schema.table or database.schema.table, got ${parts.length} part${parts.length === 1 ? '' : 's'} in "${text}"`;
+  return `expected a table like SCHEMA.TABLE or DB.SCHEMA.TABLE, got "${text}" (${parts.length} part${parts.length === 1 ? '' : 's'})`;
 }
 
 /** A column name from config: plain names are unquoted identifiers, `"Name"` is exact. */

@@ -68,7 +68,7 @@ async function readYaml(dir: string, file: string, env: NodeJS.ProcessEnv, probl
     problems.push({ file, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})` });
     return undefined;
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const where = error.linePos?.[0];

@@ -52,7 +52,7 @@ const channel = nonEmpty('a Slack channel like "#sales-data" or a channel id').r
 export const tableSchema = nonEmpty('a table like SCHEMA.TABLE or DB.SCHEMA.TABLE').transform((value, ctx) => {
   const parsed = parseTableRef(value);
   if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: `expected a table like SCHEMA.TABLE or DB.SCHEMA.TABLE: ${parsed}`, input: value });
+    ctx.addIssue({ code: 'custom', message: parsed.startsWith('expected') ? parsed : `invalid table "${value}": ${parsed}`, input: value });
     return z.NEVER;
   }
   return parsed;

@@ -1,6 +1,46 @@
-import { UsageError } from '../../core/errors.js';
+import { Catalog } from '../../catalog/catalog.js';
+import { assertCheckableOn, runCheckCycle, unavailableCycle, type CycleOutcome } from '../../checks/cycle.js';
+import { ENGINE_CAPABILITIES, openWarehouse } from '../../checks/open-warehouse.js';
+import { buildReport, reportExitCode } from '../../checks/report.js';
+import { loadConfig } from '../../config/load.js';
+import { createLogger } from '../../core/logger.js';
+import { formatCheckReport } from '../format-check.js';
 import type { CliIo } from '../io.js';
 
-export async function checkCommand(_options: { config: string; product?: string | undefined; format: 'text' | 'json' }, _io: CliIo): Promise<number> {
-  throw new UsageError('check is not available yet');
+export interface CheckOptions {
+  readonly config: string;
+  readonly product?: string | undefined;
+  readonly format: 'text' | 'json';
+}
+
+export async function checkCommand(options: CheckOptions, io: CliIo): Promise<number> {
+  const config = await loadConfig(options.config, { env: io.env });
+  const catalog = new Catalog(config);
+  const products = options.product ? [catalog.product(options.product)] : config.products;
+  const { workspace } = config;
+  const logger = createLogger({ level: io.env.MESHWATCH_LOG_LEVEL ?? 'warn' });
+  const started = Date.now();
+  const now = io.now();
+
+  const engine = workspace.warehouse.type;
+  assertCheckableOn(products, { engine, capabilities: ENGINE_CAPABILITIES[engine] });
+
+  const runCycle = async (): Promise<CycleOutcome> => {
+    let warehouse;
+    try {
+      warehouse = await openWarehouse(workspace.warehouse, { defaultTimeoutMs: workspace.defaults.queryTimeoutMs, logger });
+    } catch (err) {
+      logger.warn({ err }, 'warehouse unavailable');
+      return unavailableCycle(products, err, now);
+    }
+    try {
+      return await runCheckCycle(warehouse, { products, now, concurrency: workspace.defaults.concurrency, timeoutMs: workspace.defaults.queryTimeoutMs });
+    } finally {
+      await warehouse.close();
+    }
+  };
+  const outcome = await runCycle();
+  const report = buildReport(catalog, outcome, { products: products.length, engine, durationMs: Date.now() - started });
+  io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatCheckReport(report, catalog));
+  return reportExitCode(report);
 }

@@ -1,0 +1,27 @@
+/**
+ * Opens the configured warehouse. Each engine's driver is loaded only when
+ * that engine is configured, so DuckDB users never load snowflake-sdk.
+ */
+import type { WarehouseConfig } from '../config/types.js';
+import type { Logger } from '../core/logger.js';
+import type { Warehouse, WarehouseCapabilities } from './warehouse.js';
+
+/** Known without connecting, so config that needs a capability is rejected even when the warehouse is down. */
+export const ENGINE_CAPABILITIES: Record<WarehouseConfig['type'], WarehouseCapabilities> = {
+  duckdb: { lastModified: false, rowCount: false },
+  snowflake: { lastModified: true, rowCount: true },
+};
+
+export interface OpenOptions {
+  readonly defaultTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export async function openWarehouse(config: WarehouseConfig, options: OpenOptions = {}): Promise<Warehouse> {
+  if (config.type === 'duckdb') {
+    const { openDuckdbWarehouse } = await import('./duckdb-warehouse.js');
+    return openDuckdbWarehouse(config, { ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}) });
+  }
+  const { openSnowflakeWarehouse } = await import('./snowflake-warehouse.js');
+  return openSnowflakeWarehouse(config, options);
+}
