@@ -23,5 +23,10 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
     return openDuckdbWarehouse(config, { ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}) });
   }
   const { openSnowflakeWarehouse } = await import('./snowflake-warehouse.js');
-  return openSnowflakeWarehouse(config, options);
+  // warehouse.statementTimeout, where set, is the more specific setting.
+  const defaultTimeoutMs = config.statementTimeout?.ms ?? options.defaultTimeoutMs;
+  return openSnowflakeWarehouse(config, {
+    ...(defaultTimeoutMs !== undefined ? { defaultTimeoutMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
 }

@@ -73,7 +73,8 @@ async function readYaml(dir: string, file: string, env: NodeJS.ProcessEnv, probl
     for (const error of doc.errors) {
       const where = error.linePos?.[0];
       const location = where ? `line ${where.line}, column ${where.col}` : '';
-      problems.push({ file, path: location, message: `invalid YAML: ${error.message.split('\n')[0]}` });
+      const text = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      problems.push({ file, path: location, message: `invalid YAML: ${text}` });
     }
     return undefined;
   }
@@ -128,7 +129,11 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
                 path: path.resolve(root, warehouse.path),
                 catalog: path.basename(warehouse.path).replace(/\.[^.]*$/, ''),
               }
-            : warehouse,
+            : {
+                ...warehouse,
+                // Like the DuckDB path, a key file is found relative to the config directory.
+                ...(warehouse.privateKeyPath !== undefined ? { privateKeyPath: path.resolve(root, warehouse.privateKeyPath) } : {}),
+              },
         defaults: { schedule, timezone: defaults.timezone, concurrency: defaults.concurrency, queryTimeoutMs: defaults.queryTimeout.ms },
         platform: workspaceRaw.platform,
         slack: workspaceRaw.slack,

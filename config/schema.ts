@@ -96,7 +96,8 @@ const snowflakeWarehouse = z
         min: z.int().min(0).max(64).default(0),
       })
       .default({ max: 4, min: 0 }),
-    statementTimeout: durationSchema.default({ text: '5m', ms: 300_000 }),
+    /** Overrides defaults.queryTimeout for Snowflake statements (sent as STATEMENT_TIMEOUT_IN_SECONDS). */
+    statementTimeout: durationSchema.optional(),
     /** Use HTTP(S)_PROXY from the environment; off unless asked for. */
     useEnvProxy: z.boolean().default(false),
   })

@@ -145,7 +145,7 @@ schedul: 5m
         'products/deals.yaml: schedule: expected a cron expression (5 or 6 fields) or an interval like 5m, got "*/5 * *"',
         'products/deals.yaml: domain: unknown domain "slaes" (did you mean sales?)',
         'products/notable.yaml: table: expected a table like SCHEMA.TABLE or DB.SCHEMA.TABLE, got "notable" (1 part)',
-        expect.stringMatching(/^products\/broken\.yaml: line 1, column \d+: invalid YAML/),
+        'products/broken.yaml: line 2, column 1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
       ]),
     );
     expect(problems).toHaveLength(7);

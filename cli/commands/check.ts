@@ -34,7 +34,8 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
       return unavailableCycle(products, err, now);
     }
     try {
-      return await runCheckCycle(warehouse, { products, now, concurrency: workspace.defaults.concurrency, timeoutMs: workspace.defaults.queryTimeoutMs });
+      // Statement timeouts are the adapter's default (defaults.queryTimeout, or Snowflake's statementTimeout).
+      return await runCheckCycle(warehouse, { products, now, concurrency: workspace.defaults.concurrency });
     } finally {
       await warehouse.close();
     }

@@ -1,0 +1,121 @@
+/**
+ * The warehouse contract (`warehouse-contract.ts`) against both adapters, on
+ * the same fixture data: DuckDB directly, Snowflake through the real driver
+ * and the local Snowflake-protocol server that executes in DuckDB.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCheckCycle } from '../checks/cycle.js';
+import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
+import type { CheckResult } from '../checks/result.js';
+import type { Warehouse } from '../checks/warehouse.js';
+import { loadConfig } from '../config/load.js';
+import { buildDemoWarehouse } from '../scripts/build-demo-warehouse.js';
+import { openSnowflakeWarehouse } from '../checks/snowflake-warehouse.js';
+import { workspaceFileSchema } from '../config/schema.js';
+import type { SnowflakeWarehouseConfig } from '../config/types.js';
+import { startFakeSnowflake } from './support/fake-snowflake.js';
+import { createWarehouseFixture, warehouseContractSuite } from './warehouse-contract.js';
+
+warehouseContractSuite('duckdb', async () => {
+  const fixture = await createWarehouseFixture();
+  const warehouse = await openDuckdbWarehouse({ path: fixture.path, catalog: fixture.catalog }, { defaultTimeoutMs: 20_000 });
+  return {
+    warehouse,
+    expectedTypes: {
+      order_id: 'INTEGER', amount: 'DECIMAL(12,2)', status: 'VARCHAR', updated_at: 'TIMESTAMP',
+      big_id: 'BIGINT', is_test: 'BOOLEAN', order_date: 'DATE', score: 'DOUBLE',
+    },
+    // DuckDB keeps names as created; the fixture creates unquoted names in lower case.
+    columnKey: (name) => name,
+    close: async () => {
+      await warehouse.close();
+      await fixture.remove();
+    },
+  };
+});
+
+warehouseContractSuite('snowflake (driver + local server)', async () => {
+  const fixture = await createWarehouseFixture();
+  const fake = await startFakeSnowflake({ duckdbPath: fixture.path, users: { MESHWATCH: { password: 'contract-pw' } } });
+  const parsed = workspaceFileSchema.parse({
+    warehouse: {
+      type: 'snowflake', account: 'acme-test', user: 'MESHWATCH', password: 'contract-pw', role: 'MESHWATCH_READER',
+      warehouse: 'MONITORING', database: 'analytics', accessUrl: fake.url,
+    },
+    domains: [{ id: 'sales', name: 'Sales', slackChannel: '#sales-data' }],
+  });
+  const warehouse = await openSnowflakeWarehouse(parsed.warehouse as SnowflakeWarehouseConfig, { defaultTimeoutMs: 20_000, loginRetries: 0 });
+  return {
+    warehouse,
+    expectedTypes: {
+      order_id: 'NUMBER(38,0)', amount: 'NUMBER(12,2)', status: 'VARCHAR(16777216)', updated_at: 'TIMESTAMP_NTZ',
+      big_id: 'NUMBER(38,0)', is_test: 'BOOLEAN', order_date: 'DATE', score: 'FLOAT',
+    },
+    // Snowflake stores unquoted names upper-case; a quoted name keeps its case.
+    columnKey: (name) => (/^[A-Z_][A-Z0-9_$]*$/.test(name) ? name.toLowerCase() : name),
+    close: async () => {
+      await warehouse.close();
+      await fake.close();
+      await fixture.remove();
+    },
+  };
+});
+
+/**
+ * Done-when of issue 5: the demo mesh's check cycle gives the same results on
+ * DuckDB and on Snowflake (driver + local server on the same data).
+ */
+describe('the demo mesh gives the same results on DuckDB and on Snowflake', () => {
+  const NOW = new Date('2025-03-14T10:30:00.000Z');
+  let dir: string;
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs every check kind through both adapters', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshwatch-demo-'));
+    const path = join(dir, 'warehouse.duckdb');
+    await buildDemoWarehouse(path, NOW);
+    const mesh = await loadConfig(fileURLToPath(new URL('../examples/demo-mesh', import.meta.url)), { env: {} });
+    const cycle = async (warehouse: Warehouse) => {
+      try {
+        return await runCheckCycle(warehouse, { products: mesh.products, now: NOW, concurrency: 4, timeoutMs: 30_000 });
+      } finally {
+        await warehouse.close();
+      }
+    };
+    const comparable = (results: readonly CheckResult[]) =>
+      results
+        .map((r) => ({ product: r.product, check: r.check, status: r.status, columns: [...r.columns].sort(), failingRows: r.failingRows }))
+        .sort((a, b) => `${a.product} ${a.check}`.localeCompare(`${b.product} ${b.check}`));
+
+    const duck = await cycle(await openDuckdbWarehouse({ path, catalog: 'warehouse' }, { defaultTimeoutMs: 30_000 }));
+    const fake = await startFakeSnowflake({ duckdbPath: path });
+    try {
+      const config = workspaceFileSchema.parse({
+        warehouse: { type: 'snowflake', account: 'acme-test', user: 'MESHWATCH', password: 'pw', database: 'warehouse', accessUrl: fake.url },
+        domains: [{ id: 'sales', name: 'Sales', slackChannel: '#sales-data' }],
+      }).warehouse as SnowflakeWarehouseConfig;
+      const snow = await cycle(await openSnowflakeWarehouse(config, { defaultTimeoutMs: 30_000, loginRetries: 0 }));
+
+      expect(duck.warehouseProblem).toBeUndefined();
+      expect(snow.warehouseProblem).toBeUndefined();
+      expect(new Set(duck.results.map((r) => r.kind))).toEqual(new Set(['freshness', 'schema', 'contract']));
+      expect(duck.results.some((r) => r.status === 'fail')).toBe(true);
+      expect(comparable(snow.results)).toEqual(comparable(duck.results));
+      // Every statement the cycle sent to Snowflake was tagged with its product and check.
+      const checkQueries = fake.queries.filter((q) => (q.queryTag as { op?: string }).op === 'query');
+      expect(checkQueries.length).toBeGreaterThan(0);
+      for (const q of checkQueries) expect(q.queryTag).toMatchObject({ app: 'meshwatch', product: expect.any(String), check: expect.any(String) });
+      // Metadata for every product of the one database: two statements.
+      expect(fake.queries.filter((q) => (q.queryTag as { op?: string }).op === 'describeTables')).toHaveLength(2);
+    } finally {
+      await fake.close();
+    }
+  });
+});
