@@ -124,7 +124,8 @@ export async function writeMeshConfig(mesh: GeneratedMesh, dir: string, warehous
           domain: p.domain,
           tier: 'open',
           table: `${p.schema}.${p.table}`,
-          freshness: { column: 'updated_at', maxAge: '1d' },
+          // The cached bench warehouse is reused across days: freshness must not expire.
+          freshness: { column: 'updated_at', maxAge: '3650d' },
           schema: {
             columns: [
               { name: 'id', type: 'INTEGER', nullable: false },

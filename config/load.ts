@@ -7,6 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { mapConcurrent } from '../core/concurrency.js';
 import { didYouMean } from '../core/suggest.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
@@ -59,15 +60,26 @@ interface ParsedFile {
   readonly value: unknown;
 }
 
-async function readYaml(dir: string, file: string, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): Promise<ParsedFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dir, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push({ file, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})` });
+type FileText = { text: string } | { error: string };
+
+/** Reads files concurrently (a mesh can have tens of thousands), keeping their order. */
+async function readAll(dir: string, files: readonly string[]): Promise<FileText[]> {
+  return mapConcurrent(files, 64, async (file) => {
+    try {
+      return { text: await readFile(path.join(dir, file), 'utf8') };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return { error: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})` };
+    }
+  });
+}
+
+function parseYaml(file: string, content: FileText, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): ParsedFile | undefined {
+  if ('error' in content) {
+    problems.push({ file, path: '', message: content.error });
     return undefined;
   }
+  const { text } = content;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
@@ -112,7 +124,8 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError([{ file: dir, path: '', message: 'config directory not found' }]);
 
-  const workspaceFile = await readYaml(root, WORKSPACE_FILE, env, problems);
+  const [workspaceText] = await readAll(root, [WORKSPACE_FILE]);
+  const workspaceFile = parseYaml(WORKSPACE_FILE, workspaceText!, env, problems);
   const workspaceRaw = workspaceFile && validate(workspaceFileSchema, workspaceFile, problems);
 
   let workspace: Workspace | undefined;
@@ -145,8 +158,10 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   const products: Product[] = [];
   /** Ids of product files that failed validation: known, so references to them are not reported again. */
   const invalidProductIds = new Set<string>();
-  for (const file of await listYaml(root, 'products')) {
-    const parsed = await readYaml(root, file, env, problems);
+  const productFiles = await listYaml(root, 'products');
+  const productTexts = await readAll(root, productFiles);
+  for (const [i, file] of productFiles.entries()) {
+    const parsed = parseYaml(file, productTexts[i]!, env, problems);
     const raw = parsed && validate(productFileSchema, parsed, problems);
     if (!raw) {
       const id = (parsed?.value as { id?: unknown } | null | undefined)?.id;
@@ -165,15 +180,23 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   }
 
   const consumers: Consumer[] = [];
-  for (const file of await listYaml(root, 'consumers')) {
-    const parsed = await readYaml(root, file, env, problems);
+  /** Position of each consumer in its file, for problem paths like `consumers[2].uses[0]`. */
+  const consumerIndex = new Map<Consumer, number>();
+  const consumerFiles = await listYaml(root, 'consumers');
+  const consumerTexts = await readAll(root, consumerFiles);
+  for (const [i, file] of consumerFiles.entries()) {
+    const parsed = parseYaml(file, consumerTexts[i]!, env, problems);
     const raw = parsed && validate(consumersFileSchema, parsed, problems);
     if (!raw) continue;
-    for (const consumer of raw.consumers) consumers.push({ ...consumer, source: file });
+    raw.consumers.forEach((consumer, index) => {
+      const entry: Consumer = { ...consumer, source: file };
+      consumerIndex.set(entry, index);
+      consumers.push(entry);
+    });
   }
 
   if (workspaceRaw) checkDomains(workspaceRaw.domains, problems);
-  checkReferences(workspace, products, consumers, invalidProductIds, problems);
+  checkReferences(workspace, products, consumers, consumerIndex, invalidProductIds, problems);
 
   if (problems.length > 0 || !workspace) throw new ConfigError(problems);
   return { dir: root, workspace, products, consumers };
@@ -194,9 +217,11 @@ function checkReferences(
   workspace: Workspace | undefined,
   products: Product[],
   consumers: Consumer[],
+  consumerIndex: ReadonlyMap<Consumer, number>,
   invalidProductIds: ReadonlySet<string>,
   problems: ConfigProblem[],
 ): void {
+  const consumerPath = (consumer: Consumer, rest: string) => `consumers[${consumerIndex.get(consumer) ?? 0}].${rest}`;
   const byId = new Map<string, Product>();
   for (const product of products) {
     const first = byId.get(product.id);
@@ -207,12 +232,12 @@ function checkReferences(
   consumers.forEach((consumer) => {
     const first = consumerFiles.get(consumer.id);
     if (first !== undefined) {
-      problems.push({ file: consumer.source, path: consumerPath(consumers, consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
+      problems.push({ file: consumer.source, path: consumerPath(consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
     } else consumerFiles.set(consumer.id, consumer.source);
   });
 
-  const domainIds = workspace ? workspace.domains.map((d) => d.id) : undefined;
-  const unknownDomain = (id: string) => domainIds !== undefined && !domainIds.includes(id);
+  const domainIds = workspace ? new Set(workspace.domains.map((d) => d.id)) : undefined;
+  const unknownDomain = (id: string) => domainIds !== undefined && !domainIds.has(id);
   const productIds = [...byId.keys()];
 
   /** Columns a product declares, by comparison key; undefined when it declares no schema (nothing to check against). */
@@ -264,12 +289,12 @@ function checkReferences(
     if (unknownDomain(consumer.domain)) {
       problems.push({
         file: consumer.source,
-        path: consumerPath(consumers, consumer, 'domain'),
+        path: consumerPath(consumer, 'domain'),
         message: `unknown domain "${consumer.domain}"${didYouMean(consumer.domain, domainIds ?? [])}`,
       });
     }
     consumer.uses.forEach((use, i) => {
-      const at = consumerPath(consumers, consumer, `uses[${i}]`);
+      const at = consumerPath(consumer, `uses[${i}]`);
       if (invalidProductIds.has(use.product)) return;
       if (!byId.has(use.product)) {
         problems.push({ file: consumer.source, path: at, message: `unknown product "${use.product}"${didYouMean(use.product, productIds)}` });
@@ -281,10 +306,4 @@ function checkReferences(
     const first = byId.get(cycle[0]!)!;
     problems.push({ file: first.file, path: 'inputs', message: `lineage cycle: ${cycle.join(' → ')}` });
   }
-}
-
-/** Path of a consumer entry inside its file (`consumers[2].uses[0]`). */
-function consumerPath(all: Consumer[], consumer: Consumer, rest: string): string {
-  const index = all.filter((c) => c.source === consumer.source).indexOf(consumer);
-  return `consumers[${index}].${rest}`;
 }
