@@ -128,7 +128,8 @@ export async function writeMeshConfig(mesh: GeneratedMesh, dir: string, warehous
           freshness: { column: 'updated_at', maxAge: '3650d' },
           schema: {
             columns: [
-              { name: 'id', type: 'INTEGER', nullable: false },
+              // The bench products are views, whose columns DuckDB reports as nullable.
+              { name: 'id', type: 'INTEGER' },
               { name: 'value', type: 'DECIMAL(12,2)' },
               { name: 'status', type: 'VARCHAR' },
               { name: 'updated_at', type: 'TIMESTAMP' },
