@@ -37,6 +37,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { prng } from './prng.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -53,20 +54,12 @@ export const PLANTED_PROBLEMS = {
 // ---------------------------------------------------------------------------
 // Deterministic randomness and SQL literals
 
-/** mulberry32: small, fast, good enough for demo data, and seedable. */
+/** Seeded randomness for the demo data (see prng.ts). */
 class Rng {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    this.next = prng(seed);
   }
 
   /** Integer in [min, max]. */
