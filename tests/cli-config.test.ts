@@ -1,7 +1,10 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
 import { SMALL_MESH } from './support/small-mesh.js';
-import { cli, cliProcess } from './support/cli.js';
+import { cli, cliProcess, REPO } from './support/cli.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -33,6 +36,35 @@ describe('meshwatch validate', () => {
       expect(run.stderr).toContain('products/b.yaml: inputs[0]: unknown product "sales.zzz"');
     } finally {
       await broken.cleanup();
+    }
+  });
+
+  it('accepts the example mesh, and lists every problem of a copy with several broken files', async () => {
+    const examples = path.join(REPO, 'examples/demo-mesh');
+    const ok = cliProcess(['validate', '--config', examples]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/valid \(10 domains, 16 products, 18 consumers/);
+
+    const copy = await mkdtemp(path.join(tmpdir(), 'meshwatch-broken-examples-'));
+    try {
+      await cp(examples, copy, { recursive: true, filter: (src) => !src.endsWith('.duckdb') });
+      const edit = async (file: string, from: RegExp, to: string) => {
+        const text = await readFile(path.join(copy, file), 'utf8');
+        expect(text).toMatch(from);
+        await writeFile(path.join(copy, file), text.replace(from, to));
+      };
+      await edit('products/vehicles.yaml', /maxAge: 2h/, 'maxAge: soon');
+      await edit('products/deals.yaml', /^tier: \w+/m, 'tier: secret');
+      await edit('consumers/finance.yaml', /product: sales\.deals/, 'product: sales.dealz');
+      await edit('meshwatch.yaml', /timezone: Europe\/London/, 'timezone: Mars/Olympus');
+      const run = cliProcess(['validate', '--config', copy]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('products/vehicles.yaml: freshness.maxAge: expected a duration like 2h, got "soon"');
+      expect(run.stderr).toContain('products/deals.yaml: tier: expected one of open, limited, restricted, got "secret"');
+      expect(run.stderr).toMatch(/consumers\/finance\.yaml: consumers\[\d+\]\.uses\[\d+\]: unknown product "sales\.dealz"/);
+      expect(run.stderr).toContain('meshwatch.yaml: defaults.timezone: expected an IANA time zone like UTC or Europe/Berlin, got "Mars/Olympus"');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 
