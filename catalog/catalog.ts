@@ -5,19 +5,25 @@
  */
 import { MeshwatchError } from '../core/errors.js';
 import { nearest } from '../core/suggest.js';
-import { columnKey } from '../config/identifier.js';
+import { columnKey, type Engine } from '../config/identifier.js';
 import type { Consumer, Domain, MeshConfig, Product } from '../config/types.js';
 
-/** A lineage edge seen from upstream: `product` reads `columns` (keys) of the upstream, or all of them. */
+/**
+ * Columns something reads: comparison key (`Catalog.columnKey`, the engine's
+ * identifier rules) → the name as declared. Undefined means all columns.
+ */
+export type ColumnSet = ReadonlyMap<string, string> | undefined;
+
+/** A lineage edge seen from upstream: `product` reads `columns` of the upstream. */
 export interface DownstreamEdge {
   readonly product: string;
-  readonly columns: ReadonlySet<string> | undefined;
+  readonly columns: ColumnSet;
 }
 
-/** A consumer's use of one product: the column keys it reads, or all of them. */
+/** A consumer's use of one product. */
 export interface ConsumerLink {
   readonly consumer: Consumer;
-  readonly columns: ReadonlySet<string> | undefined;
+  readonly columns: ColumnSet;
 }
 
 /**
@@ -39,20 +45,20 @@ export class UnknownProductError extends MeshwatchError {
   }
 }
 
-function keySet(columns: readonly string[] | undefined): ReadonlySet<string> | undefined {
-  return columns === undefined ? undefined : new Set(columns.map(columnKey));
+export function columnSet(columns: readonly string[] | undefined, engine: Engine): ColumnSet {
+  return columns === undefined ? undefined : new Map(columns.map((name) => [columnKey(name, engine), name]));
 }
 
 /** Consumers declared in config files, indexed by the products they use. */
 export class StaticConsumerSource implements ConsumerSource {
   private readonly byProduct = new Map<string, ConsumerLink[]>();
 
-  constructor(consumers: readonly Consumer[]) {
+  constructor(consumers: readonly Consumer[], engine: Engine) {
     for (const consumer of consumers) {
       for (const use of consumer.uses) {
         let links = this.byProduct.get(use.product);
         if (!links) this.byProduct.set(use.product, (links = []));
-        links.push({ consumer, columns: keySet(use.columns) });
+        links.push({ consumer, columns: columnSet(use.columns, engine) });
       }
     }
   }
@@ -64,6 +70,8 @@ export class StaticConsumerSource implements ConsumerSource {
 
 export class Catalog {
   readonly config: MeshConfig;
+  /** Column names compare by this engine's identifier rules. */
+  readonly engine: Engine;
   readonly domains: ReadonlyMap<string, Domain>;
   readonly products: ReadonlyMap<string, Product>;
   private readonly downstream = new Map<string, DownstreamEdge[]>();
@@ -71,21 +79,27 @@ export class Catalog {
 
   constructor(config: MeshConfig, extraSources: readonly ConsumerSource[] = []) {
     this.config = config;
+    this.engine = config.workspace.warehouse.type;
     this.domains = new Map(config.workspace.domains.map((d) => [d.id, d]));
     this.products = new Map(config.products.map((p) => [p.id, p]));
     for (const product of config.products) {
       for (const input of product.inputs) {
         let edges = this.downstream.get(input.product);
         if (!edges) this.downstream.set(input.product, (edges = []));
-        edges.push({ product: product.id, columns: keySet(input.columns) });
+        edges.push({ product: product.id, columns: columnSet(input.columns, this.engine) });
       }
     }
-    this.sources = [new StaticConsumerSource(config.consumers), ...extraSources];
+    this.sources = [new StaticConsumerSource(config.consumers, this.engine), ...extraSources];
   }
 
   /** Adds a source of consumers (Slack subscriptions) without rebuilding the catalog. */
   addConsumerSource(source: ConsumerSource): void {
     this.sources.push(source);
+  }
+
+  /** The comparison key of a column name (see ColumnSet). */
+  columnKey(name: string): string {
+    return columnKey(name, this.engine);
   }
 
   product(id: string): Product {

@@ -17,8 +17,7 @@
  * reported once (diamonds), with the shortest path (`via`) that reaches it.
  * Cost is proportional to the affected subgraph, never to the whole mesh.
  */
-import { columnKey } from '../config/identifier.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, ColumnSet } from './catalog.js';
 
 export interface ImpactedProduct {
   readonly id: string;
@@ -52,17 +51,21 @@ export interface Impact {
   readonly consumers: readonly ImpactedConsumer[];
 }
 
-/** Which of `reads` are broken: all of them when the product is wholly broken or `reads` is undefined. */
-function brokenRead(reads: ReadonlySet<string> | undefined, broken: ReadonlySet<string> | undefined): string[] | undefined | false {
+/**
+ * Which of the columns read are broken, as the reader declared them:
+ * undefined when the product is wholly broken or the reader reads every
+ * column, false when none of its columns is broken.
+ */
+function brokenRead(reads: ColumnSet, broken: ReadonlySet<string> | undefined): string[] | undefined | false {
   if (broken === undefined || reads === undefined) return undefined;
   const hit: string[] = [];
-  for (const column of reads) if (broken.has(column)) hit.push(column);
+  for (const [key, name] of reads) if (broken.has(key)) hit.push(name);
   return hit.length > 0 ? hit : false;
 }
 
 export function impactOf(catalog: Catalog, productId: string, brokenColumns?: readonly string[]): Impact {
   catalog.product(productId); // throws UnknownProductError with suggestions
-  const rootBroken = brokenColumns && brokenColumns.length > 0 ? new Set(brokenColumns.map(columnKey)) : undefined;
+  const rootBroken = brokenColumns && brokenColumns.length > 0 ? new Set(brokenColumns.map((c) => catalog.columnKey(c))) : undefined;
 
   const parent = new Map<string, string | null>([[productId, null]]);
   const pathTo = (id: string): string[] => {

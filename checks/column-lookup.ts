@@ -1,22 +1,22 @@
+import { columnKey, storedColumnKey, type Engine } from '../config/identifier.js';
 import type { ColumnInfo, TableMetadata } from './warehouse.js';
-import { columnPart } from './sql-dialect.js';
 
 /**
- * Finds a config column name among a table's actual columns: a quoted name
- * (`'"Amount"'`) must match exactly, a plain one matches ignoring case, as
- * both engines resolve unquoted identifiers.
+ * Finds a config column name among a table's actual columns by the engine's
+ * identifier rules (see `columnKey`): on DuckDB case never matters; on
+ * Snowflake `amount` is the stored `AMOUNT` and `'"amount"'` only `amount`.
  */
 export class ColumnLookup {
-  private readonly exact: Map<string, ColumnInfo>;
-  private readonly folded: Map<string, ColumnInfo>;
+  private readonly byKey: Map<string, ColumnInfo>;
 
-  constructor(metadata: TableMetadata) {
-    this.exact = new Map(metadata.columns.map((c) => [c.name, c]));
-    this.folded = new Map(metadata.columns.map((c) => [c.name.toLowerCase(), c]));
+  constructor(
+    metadata: TableMetadata,
+    private readonly engine: Engine,
+  ) {
+    this.byKey = new Map(metadata.columns.map((c) => [storedColumnKey(c.name, engine), c]));
   }
 
   find(name: string): ColumnInfo | undefined {
-    const part = columnPart(name);
-    return part.quoted ? this.exact.get(part.name) : this.folded.get(part.name.toLowerCase());
+    return this.byKey.get(columnKey(name, this.engine));
   }
 }

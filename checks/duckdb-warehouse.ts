@@ -8,7 +8,7 @@
  * exact row count, so freshness needs a declared column here.
  */
 import { access } from 'node:fs/promises';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { DuckdbWarehouseConfig } from '../config/types.js';
 import type { TableRef } from '../config/identifier.js';
 import { columnPart, doubleQuote, singleQuote } from './sql-dialect.js';
@@ -98,18 +98,24 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
   let instance: DuckDBInstance;
   const connections: DuckDBConnection[] = [];
   try {
-    instance = await DuckDBInstance.create(config.path, { access_mode: 'READ_ONLY' });
+    // Read-only, no file or network access from SQL (READ_ONLY alone still allows COPY ... TO and ATTACH),
+    // and settings locked so that no statement can switch either back on.
+    instance = await DuckDBInstance.create(config.path, { access_mode: 'READ_ONLY', enable_external_access: 'false', lock_configuration: 'true' });
     for (let i = 0; i < (options.connections ?? 4); i++) connections.push(await instance.connect());
   } catch (err) {
     throw mapError(err, 'WAREHOUSE_UNREACHABLE');
   }
   const pool = new ConnectionPool(connections);
+
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 300_000;
-  const database = { name: config.catalog, quoted: false };
+  // DuckDB names the catalog after the file (up to its first dot); ask rather than guess.
+  const catalogRows = await connections[0]!.runAndReadAll('select current_database() as name');
+  const database = { name: String(catalogRows.getRowObjectsJS()[0]?.name ?? config.catalog), quoted: false };
   let queries = 0;
   let closed = false;
 
-  async function run(sql: string, options: QueryOptions | undefined, values?: string[]): Promise<Row[]> {
+  /** Runs one statement; `parsedSelect` parses it first and refuses anything but a single SELECT. */
+  async function run(sql: string, options: QueryOptions | undefined, values?: string[], parsedSelect = false): Promise<Row[]> {
     if (closed) throw new WarehouseError('WAREHOUSE_UNREACHABLE', 'DuckDB warehouse is closed');
     const limit = deadline(options, defaultTimeoutMs);
     try {
@@ -119,7 +125,15 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
         limit.signal.addEventListener('abort', onAbort, { once: true });
         try {
           queries++;
-          const reader = await connection.runAndReadAll(sql, values);
+          let reader;
+          if (parsedSelect) {
+            const statements = await connection.extractStatements(sql);
+            const prepared = statements.count === 1 ? await statements.prepare(0) : undefined;
+            if (!prepared || prepared.statementType !== StatementType.SELECT) {
+              throw new WarehouseError('WAREHOUSE_NOT_READ_ONLY', 'only a single SELECT or WITH statement may run against the warehouse');
+            }
+            reader = await prepared.runAndReadAll();
+          } else reader = await connection.runAndReadAll(sql, values);
           if (limit.signal.aborted) throw limit.signal.reason;
           return reader.getRowObjectsJS().map((row) => {
             const out: Row = {};
@@ -197,7 +211,7 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
     },
     async query(sql, options) {
       assertReadOnlySql(sql);
-      return run(sql, options);
+      return run(sql, options, undefined, true);
     },
     stats: () => ({ queries }),
     async close() {

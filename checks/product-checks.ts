@@ -101,7 +101,7 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
   const schemaResult = evaluateSchema(product, metadata, warehouse.engine, at);
   if (schemaResult) results.push(schemaResult);
 
-  const lookup = new ColumnLookup(metadata);
+  const lookup = new ColumnLookup(metadata, warehouse.engine);
   const quoted = warehouse.dialect.quoteTable(table);
   const missingColumn = (check: string, column: string): CheckResult => ({
     product: product.id,

@@ -38,3 +38,8 @@ export function buildReport(catalog: Catalog, outcome: CycleOutcome, context: { 
 export function reportExitCode(report: CheckReport): 0 | 1 {
   return report.summary.statuses.fail > 0 || report.summary.statuses.error > 0 ? 1 : 0;
 }
+
+/** The report as JSON: integers beyond 2^53 (bigint sample values) become strings, dates ISO strings. */
+export function reportToJson(report: CheckReport): string {
+  return JSON.stringify(report, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2);
+}

@@ -4,7 +4,7 @@
  * contract says `nullable: false`, extra columns when `allowExtraColumns:
  * false`. Widened types and added columns pass with a note.
  */
-import { formatTableRef } from '../config/identifier.js';
+import { configColumnName, formatTableRef } from '../config/identifier.js';
 import { ColumnLookup } from './column-lookup.js';
 import type { Product } from '../config/types.js';
 import type { CheckResult } from './result.js';
@@ -14,10 +14,11 @@ import type { TableMetadata } from './warehouse.js';
 export function evaluateSchema(product: Product, metadata: TableMetadata, engine: Engine, at: string): CheckResult | undefined {
   const schema = product.schema;
   if (!schema) return undefined;
-  const lookup = new ColumnLookup(metadata);
+  const lookup = new ColumnLookup(metadata, engine);
 
   const missing: string[] = [];
   const changed: string[] = [];
+  const changedColumns: string[] = [];
   const nullable: string[] = [];
   const notes: string[] = [];
   const matched = new Set<string>();
@@ -29,11 +30,15 @@ export function evaluateSchema(product: Product, metadata: TableMetadata, engine
     }
     matched.add(found.name);
     const comparison = compareTypes(column.type, found.type, engine);
-    if (comparison === 'changed') changed.push(`${column.name} ${column.type} → ${found.type}`);
+    if (comparison === 'changed') {
+      changed.push(`${column.name} ${column.type} → ${found.type}`);
+      changedColumns.push(column.name);
+    }
     else if (comparison === 'widened') notes.push(`${column.name} widened ${column.type} → ${found.type}`);
     if (column.nullable === false && found.nullable) nullable.push(column.name);
   }
-  const extra = metadata.columns.filter((c) => !matched.has(c.name)).map((c) => c.name);
+  // Named as config would write them, so that impact matches them against consumers' columns.
+  const extra = metadata.columns.filter((c) => !matched.has(c.name)).map((c) => configColumnName(c.name, engine));
 
   const problems: string[] = [];
   const columns: string[] = [];
@@ -43,7 +48,7 @@ export function evaluateSchema(product: Product, metadata: TableMetadata, engine
   }
   if (changed.length > 0) {
     problems.push(`type changed: ${changed.join('; ')}`);
-    columns.push(...changed.map((c) => c.split(' ')[0]!));
+    columns.push(...changedColumns);
   }
   if (nullable.length > 0) {
     problems.push(`now nullable, contract says not null: ${nullable.join(', ')}`);

@@ -484,6 +484,8 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
     const parameters = {
       QUERY_TAG: queryTag(queryOptions, op),
       STATEMENT_TIMEOUT_IN_SECONDS: Math.max(1, Math.ceil(limit.timeoutMs / 1000)),
+      // Snowflake itself refuses a second statement hidden in the text, whatever the guard above missed.
+      MULTI_STATEMENT_COUNT: 1,
     };
     const started = Date.now();
     let connection: SdkConnection | undefined;

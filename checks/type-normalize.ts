@@ -22,7 +22,9 @@
  * decimal that holds it, FLOAT into DOUBLE, a longer or unbounded string.
  * Anything else, including narrowing, is a changed type and breaks the schema.
  */
-export type Engine = 'duckdb' | 'snowflake';
+import type { Engine } from '../config/identifier.js';
+
+export type { Engine };
 
 export type CanonicalType =
   | { readonly family: 'integer'; readonly bytes: number }

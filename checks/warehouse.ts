@@ -153,18 +153,25 @@ export function isWarehouseDownCode(code: string | undefined): boolean {
 }
 
 /**
- * Rejects anything but a single SELECT or WITH statement. A defence in depth
- * on top of the read-only connection: owner-supplied SQL comes from config.
+ * Rejects anything but a single SELECT or WITH statement. A defence in depth:
+ * owner-supplied SQL comes from config, and engines disagree on how strings
+ * and comments nest (Snowflake's backslash escapes, DuckDB's `$$` strings), so
+ * no `;` is allowed anywhere but at the very end, not even inside a string or
+ * a comment. Each adapter adds the engine's own guard (DuckDB: the statement
+ * is parsed and must be a single SELECT, with file access disabled;
+ * Snowflake: MULTI_STATEMENT_COUNT=1 and a SELECT-only role).
  */
 export function assertReadOnlySql(sql: string): void {
-  const withoutComments = sql
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .trim();
-  const withoutStrings = withoutComments.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
-  const body = withoutStrings.replace(/;\s*$/, '');
+  let body = sql.trim();
+  // Leading comments and whitespace, then the first keyword.
+  for (;;) {
+    if (body.startsWith('--')) body = body.slice(body.includes('\n') ? body.indexOf('\n') + 1 : body.length).trimStart();
+    else if (body.startsWith('/*') && body.includes('*/')) body = body.slice(body.indexOf('*/') + 2).trimStart();
+    else break;
+  }
+  body = body.replace(/;\s*$/, '');
   if (!/^(select|with)\b/i.test(body) || body.includes(';')) {
-    throw new WarehouseError('WAREHOUSE_NOT_READ_ONLY', 'only a single SELECT or WITH statement may run against the warehouse');
+    throw new WarehouseError('WAREHOUSE_NOT_READ_ONLY', 'only a single SELECT or WITH statement may run against the warehouse (and no ";" inside it)');
   }
 }
 

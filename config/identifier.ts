@@ -90,13 +90,27 @@ export function formatTableRef(ref: TableRef): string {
     .join('.');
 }
 
+/** The warehouse engines; their identifier rules decide how column names match. */
+export type Engine = 'duckdb' | 'snowflake';
+
 /**
- * The key by which config column names are compared with each other and with
- * warehouse metadata: unquoted names fold to lower case (both engines treat
- * them case-insensitively), quoted names keep their case.
+ * The key by which a column name written in config is compared, by the rules
+ * of the engine: DuckDB matches names case-insensitively even when quoted;
+ * Snowflake upper-cases unquoted names and keeps quoted ones exact.
  */
-export function columnKey(name: string): string {
+export function columnKey(name: string, engine: Engine): string {
   const parsed = parseColumnName(name);
   if (typeof parsed === 'string') return name;
-  return parsed.quoted ? parsed.name : parsed.name.toLowerCase();
+  if (engine === 'snowflake') return parsed.quoted ? parsed.name : parsed.name.toUpperCase();
+  return parsed.name.toLowerCase();
+}
+
+/** The key of a column name as the warehouse stores it (comparable with `columnKey`). */
+export function storedColumnKey(stored: string, engine: Engine): string {
+  return engine === 'snowflake' ? stored : stored.toLowerCase();
+}
+
+/** A stored column name written the way config writes it, so that `columnKey` finds it again. */
+export function configColumnName(stored: string, engine: Engine): string {
+  return engine === 'snowflake' && !/^[A-Z_][A-Z0-9_$]*$/.test(stored) ? formatIdentifierPart({ name: stored, quoted: true }) : stored;
 }

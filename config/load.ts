@@ -140,7 +140,8 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
             ? {
                 type: 'duckdb',
                 path: path.resolve(root, warehouse.path),
-                catalog: path.basename(warehouse.path).replace(/\.[^.]*$/, ''),
+                // DuckDB's own rule: the file name up to its first dot (`my.data.duckdb` → `my`).
+                catalog: path.basename(warehouse.path).split('.')[0] ?? '',
               }
             : {
                 ...warehouse,
@@ -240,17 +241,19 @@ function checkReferences(
   const unknownDomain = (id: string) => domainIds !== undefined && !domainIds.has(id);
   const productIds = [...byId.keys()];
 
-  /** Columns a product declares, by comparison key; undefined when it declares no schema (nothing to check against). */
-  const declared = (product: Product): Set<string> | undefined =>
-    product.schema ? new Set(product.schema.columns.map((c) => columnKey(c.name))) : undefined;
-  const declaredById = new Map<string, Set<string> | undefined>(products.map((p) => [p.id, declared(p)]));
+  /** Columns a product declares (comparison key → name); undefined when it declares no schema (nothing to check against). */
+  const engine = workspace?.warehouse.type ?? 'duckdb';
+  const key = (name: string) => columnKey(name, engine);
+  const declared = (product: Product): Map<string, string> | undefined =>
+    product.schema ? new Map(product.schema.columns.map((c) => [key(c.name), c.name])) : undefined;
+  const declaredById = new Map<string, Map<string, string> | undefined>(products.map((p) => [p.id, declared(p)]));
 
   const checkColumns = (file: string, at: string, productId: string, columns: readonly string[] | undefined, whose: string) => {
     const known = declaredById.get(productId);
     if (!known || !columns) return;
     columns.forEach((column, i) => {
-      if (!known.has(columnKey(column))) {
-        problems.push({ file, path: `${at}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known])}` });
+      if (!known.has(key(column))) {
+        problems.push({ file, path: `${at}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` });
       }
     });
   };
@@ -268,7 +271,7 @@ function checkReferences(
     const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
     if (product.freshness?.column) {
       const known = declaredById.get(product.id);
-      if (known && !known.has(columnKey(product.freshness.column))) {
+      if (known && !known.has(key(product.freshness.column))) {
         problems.push({ file: product.file, path: 'freshness.column', message: `column "${product.freshness.column}" is not in schema.columns` });
       }
     }
@@ -278,7 +281,7 @@ function checkReferences(
       const accepted = Object.keys(product.contract.acceptedValues);
       const known = declaredById.get(product.id);
       for (const column of accepted) {
-        if (known && !known.has(columnKey(column))) {
+        if (known && !known.has(key(column))) {
           problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is not in schema.columns` });
         }
       }

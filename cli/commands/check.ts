@@ -1,7 +1,7 @@
 import { Catalog } from '../../catalog/catalog.js';
 import { assertCheckableOn, runCheckCycle, unavailableCycle, type CycleOutcome } from '../../checks/cycle.js';
 import { ENGINE_CAPABILITIES, openWarehouse } from '../../checks/open-warehouse.js';
-import { buildReport, reportExitCode } from '../../checks/report.js';
+import { buildReport, reportExitCode, reportToJson } from '../../checks/report.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../core/logger.js';
 import { formatCheckReport } from '../format-check.js';
@@ -42,6 +42,6 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
   };
   const outcome = await runCycle();
   const report = buildReport(catalog, outcome, { products: products.length, engine, durationMs: Date.now() - started });
-  io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatCheckReport(report, catalog));
+  io.stdout(options.format === 'json' ? `${reportToJson(report)}\n` : formatCheckReport(report, catalog));
   return reportExitCode(report);
 }
