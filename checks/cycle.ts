@@ -4,8 +4,6 @@
  * then each product's checks with bounded concurrency. Used by
  * `meshwatch check` and by the scheduler's workers.
  */
-import type { Catalog } from '../catalog/catalog.js';
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import type { Product } from '../config/types.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import { checkProduct, errorResults } from './product-checks.js';
@@ -28,22 +26,6 @@ export interface CycleOutcome {
   readonly queries: number;
   /** Set when the warehouse as a whole could not be used; every affected check is `error`. */
   readonly warehouseProblem?: WarehouseProblem | undefined;
-}
-
-/**
- * Config that is valid on its own but not for this warehouse: freshness
- * without a column needs a warehouse that records last-modified times.
- */
-export function assertCheckableOn(products: readonly Product[], warehouse: Pick<Warehouse, 'engine' | 'capabilities'>): void {
-  if (warehouse.capabilities.lastModified) return;
-  const problems: ConfigProblem[] = products
-    .filter((p) => p.freshness && p.freshness.column === undefined)
-    .map((p) => ({
-      file: p.file,
-      path: 'freshness.column',
-      message: `${p.id}: ${warehouse.engine} records no last-modified time; declare the timestamp column that freshness should read`,
-    }));
-  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Every check of every product as `error`: the warehouse could not be opened or asked at all. */

@@ -1,9 +1,11 @@
 /**
  * Groups failing results into incidents: one per failing product. The root
  * cause is found by walking lineage upstream, nearest first: the nearest
- * upstream product that also fails is the cause, and its own root cause is
- * followed, so a chain A → B → C of failures names A for both B and C. A
- * product with no failing upstream is its own root cause.
+ * upstream product that also fails, and whose breakage reaches this product
+ * (column-aware: a failure in columns this product does not read is not its
+ * cause), is the cause; its own root cause is followed, so a chain A → B → C
+ * of failures names A for both B and C. A product with no such upstream is its
+ * own root cause.
  *
  * Only `fail` opens an incident: `warn` is a heads-up and `error` means the
  * monitor could not look, which is never reported as breakage.
@@ -40,6 +42,13 @@ export function buildIncidents(catalog: Catalog, results: readonly CheckResult[]
     list.push(result);
   }
 
+  const impacts = new Map<string, { brokenColumns: string[] | undefined; impact: Impact; reaches: Set<string> }>();
+  for (const [product, failures] of failuresByProduct) {
+    const brokenColumns = brokenColumnsOf(failures);
+    const impact = impactOf(catalog, product, brokenColumns);
+    impacts.set(product, { brokenColumns, impact, reaches: new Set(impact.products.map((p) => p.id)) });
+  }
+
   const nearestFailingUpstream = (productId: string): string | undefined => {
     const seen = new Set([productId]);
     let frontier = [...catalog.upstreamOf(productId)].sort();
@@ -48,7 +57,7 @@ export function buildIncidents(catalog: Catalog, results: readonly CheckResult[]
       for (const id of frontier) {
         if (seen.has(id)) continue;
         seen.add(id);
-        if (failuresByProduct.has(id)) return id;
+        if (impacts.get(id)?.reaches.has(productId)) return id;
         next.push(...catalog.upstreamOf(id));
       }
       frontier = next.sort();
@@ -68,13 +77,13 @@ export function buildIncidents(catalog: Catalog, results: readonly CheckResult[]
   };
 
   return [...failuresByProduct.entries()].map(([product, failures]) => {
-    const brokenColumns = brokenColumnsOf(failures);
+    const { brokenColumns, impact } = impacts.get(product)!;
     return {
       product,
       checks: failures.map((f) => f.check),
       rootCause: rootOf(product),
       ...(brokenColumns ? { brokenColumns } : {}),
-      impact: impactOf(catalog, product, brokenColumns),
+      impact,
     };
   });
 }

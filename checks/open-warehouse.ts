@@ -4,13 +4,7 @@
  */
 import type { WarehouseConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
-import type { Warehouse, WarehouseCapabilities } from './warehouse.js';
-
-/** Known without connecting, so config that needs a capability is rejected even when the warehouse is down. */
-export const ENGINE_CAPABILITIES: Record<WarehouseConfig['type'], WarehouseCapabilities> = {
-  duckdb: { lastModified: false, rowCount: false },
-  snowflake: { lastModified: true, rowCount: true },
-};
+import type { Warehouse } from './warehouse.js';
 
 export interface OpenOptions {
   readonly defaultTimeoutMs?: number;

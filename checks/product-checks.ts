@@ -12,6 +12,7 @@ import { ColumnLookup } from './column-lookup.js';
 import { planChecks } from './plan.js';
 import type { CheckResult } from './result.js';
 import { evaluateSchema } from './schema-check.js';
+import { normalizeType } from './type-normalize.js';
 import {
   WarehouseError,
   expandTableTemplate,
@@ -62,10 +63,59 @@ function asDate(value: SqlValue | undefined): Date | undefined {
   return undefined;
 }
 
-function literal(value: string | number | boolean, warehouse: Warehouse): string {
-  if (typeof value === 'string') return warehouse.dialect.quoteString(value);
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  return String(value);
+/**
+ * An accepted value as a SQL literal of the column's type, so that the
+ * comparison cannot fail on a type mismatch; undefined when the value cannot
+ * be one of the column's values (a string on a numeric column, say).
+ */
+function literalFor(value: string | number | boolean, columnType: string, warehouse: Warehouse): string | undefined {
+  const type = normalizeType(columnType, warehouse.engine);
+  if (type.family === 'integer' || type.family === 'decimal' || type.family === 'float') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isFinite(n) ? String(n) : undefined;
+  }
+  if (type.family === 'named' && type.name === 'BOOLEAN') {
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (value === 'true' || value === 'false') return value.toUpperCase();
+    return undefined;
+  }
+  return warehouse.dialect.quoteString(String(value));
+}
+
+const OPERATIONAL = new Set(['WAREHOUSE_UNREACHABLE', 'WAREHOUSE_AUTH', 'WAREHOUSE_TIMEOUT', 'WAREHOUSE_CANCELLED']);
+
+/**
+ * Runs the aggregate expressions as one scan. When the combined statement
+ * fails for a reason in the SQL (not the warehouse being down or slow), each
+ * expression is retried alone, so one bad rule errors alone instead of
+ * taking every check of the product with it.
+ */
+async function scan(
+  warehouse: Warehouse,
+  expressions: ReadonlyArray<{ alias: string; sql: string }>,
+  table: string,
+  options: QueryOptions,
+): Promise<{ row: Record<string, SqlValue>; errors: Map<string, unknown> }> {
+  const errors = new Map<string, unknown>();
+  if (expressions.length === 0) return { row: {}, errors };
+  try {
+    const rows = await warehouse.query(`select ${expressions.map((e) => e.sql).join(', ')} from ${table}`, options);
+    return { row: rows[0] ?? {}, errors };
+  } catch (err) {
+    if (expressions.length === 1 || (err instanceof WarehouseError && OPERATIONAL.has(err.code))) {
+      for (const e of expressions) errors.set(e.alias, err);
+      return { row: {}, errors };
+    }
+  }
+  const row: Record<string, SqlValue> = {};
+  for (const e of expressions) {
+    try {
+      Object.assign(row, (await warehouse.query(`select ${e.sql} from ${table}`, options))[0]);
+    } catch (err) {
+      errors.set(e.alias, err);
+    }
+  }
+  return { row, errors };
 }
 
 function plural(n: number, word: string): string {
@@ -114,10 +164,10 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
   });
 
   // Aggregate expressions of the one scan, aliased a0, a1, ... and read back by alias.
-  const expressions: string[] = [];
+  const expressions: Array<{ alias: string; sql: string }> = [];
   const alias = (expression: string): string => {
     const a = `a${expressions.length}`;
-    expressions.push(`${expression} as ${warehouse.dialect.quoteIdentifier({ name: a, quoted: true })}`);
+    expressions.push({ alias: a, sql: `${expression} as ${warehouse.dialect.quoteIdentifier({ name: a, quoted: true })}` });
     return a;
   };
   // The name as the warehouse stores it, quoted exactly: resolves the same on every engine.
@@ -167,7 +217,22 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
         continue;
       }
       const c = col(column);
-      const list = values.map((v) => literal(v, warehouse)).join(', ');
+      const literals = values.map((v) => literalFor(v, lookup.find(column)!.type, warehouse));
+      const mismatch = values.find((_, i) => literals[i] === undefined);
+      if (mismatch !== undefined) {
+        results.push({
+          product: product.id,
+          check: `contract.acceptedValues.${column}`,
+          kind: 'contract',
+          status: 'error',
+          message: `accepted value ${JSON.stringify(mismatch)} cannot be compared with column ${column} of type ${lookup.find(column)!.type}; fix acceptedValues in ${product.file}`,
+          columns: [column],
+          errorCode: 'CHECK_CONFIG',
+          at,
+        });
+        continue;
+      }
+      const list = literals.join(', ');
       const outside = `${c} is not null and ${c} not in (${list})`;
       rules.push({
         check: `contract.acceptedValues.${column}`,
@@ -179,29 +244,20 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
     }
   }
 
-  let row: Record<string, SqlValue> = {};
-  let scanError: unknown;
-  if (expressions.length > 0) {
-    try {
-      const rows = await warehouse.query(`select ${expressions.join(', ')} from ${quoted}`, queryOptions('scan'));
-      row = rows[0] ?? {};
-    } catch (err) {
-      scanError = err;
-    }
-  }
-  const unevaluated = (check: string, kind: CheckResult['kind'], columns: readonly string[]): CheckResult => ({
+  const { row, errors } = await scan(warehouse, expressions, quoted, queryOptions('scan'));
+  const unevaluated = (check: string, kind: CheckResult['kind'], columns: readonly string[], error: unknown): CheckResult => ({
     product: product.id,
     check,
     kind,
     status: 'error',
-    message: `could not evaluate: ${errorMessage(scanError)}`,
+    message: `could not evaluate: ${errorMessage(error)}`,
     columns,
-    errorCode: scanError instanceof WarehouseError ? scanError.code : 'CHECK_FAILED',
+    errorCode: error instanceof WarehouseError ? error.code : 'CHECK_FAILED',
     at,
   });
   const rowCount = useMetadataRows ? metadata.rowCount! : asNumber(row[rowsAlias ?? '']);
 
-  if (freshness && freshnessAlias !== undefined && scanError !== undefined) results.push(unevaluated('freshness', 'freshness', []));
+  if (freshnessAlias !== undefined && errors.has(freshnessAlias)) results.push(unevaluated('freshness', 'freshness', [], errors.get(freshnessAlias)));
   else if (freshness) {
     const observed = freshness.column
       ? freshnessAlias === undefined
@@ -211,7 +267,7 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
     if (observed) results.push(freshnessResult(product, observed.value, observed.source, rowCount, ctx.now));
   }
 
-  if (contract?.rowCount && rowsAlias !== undefined && scanError !== undefined) results.push(unevaluated('contract.rowCount', 'contract', []));
+  if (contract?.rowCount && rowsAlias !== undefined && errors.has(rowsAlias)) results.push(unevaluated('contract.rowCount', 'contract', [], errors.get(rowsAlias)));
   else if (contract?.rowCount) {
     const { min, max } = contract.rowCount;
     const n = rowCount ?? 0;
@@ -230,8 +286,8 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
   }
 
   for (const rule of rules) {
-    if (scanError !== undefined) {
-      results.push(unevaluated(rule.check, 'contract', [rule.column]));
+    if (errors.has(rule.alias)) {
+      results.push(unevaluated(rule.check, 'contract', [rule.column], errors.get(rule.alias)));
       continue;
     }
     const failing = asNumber(row[rule.alias]) ?? 0;

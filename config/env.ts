@@ -11,11 +11,17 @@ export interface EnvProblem {
   readonly message: string;
 }
 
+/**
+ * Replaces placeholders in every string of a parsed YAML value. `substituted`
+ * collects the dotted paths of values that came (at least partly) from the
+ * environment, so callers can insist that secrets do.
+ */
 export function interpolateEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
   problems: EnvProblem[],
   path: (string | number)[] = [],
+  substituted: Set<string> = new Set(),
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(PLACEHOLDER, (whole, escape: string, name: string) => {
@@ -29,13 +35,14 @@ export function interpolateEnv(
         problems.push({ path, message: `environment variable ${name} is not set` });
         return whole;
       }
+      substituted.add(path.join('.'));
       return resolved;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i]));
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i], substituted));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, problems, [...path, key]);
+    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, problems, [...path, key], substituted);
     return out;
   }
   return value;

@@ -11,9 +11,10 @@ import { mapConcurrent } from '../core/concurrency.js';
 import { didYouMean } from '../core/suggest.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { columnKey } from './identifier.js';
+import { columnKey, formatTableRef } from './identifier.js';
+import { ENGINE_CAPABILITIES } from './engines.js';
 import { parseSchedule } from './schedule.js';
-import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema } from './schema.js';
+import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type WorkspaceFile } from './schema.js';
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 import { findCycles } from './cycles.js';
 
@@ -58,6 +59,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 interface ParsedFile {
   readonly file: string;
   readonly value: unknown;
+  /** Dotted paths whose values came from `${ENV}` placeholders. */
+  readonly fromEnv: ReadonlySet<string>;
 }
 
 type FileText = { text: string } | { error: string };
@@ -91,9 +94,10 @@ function parseYaml(file: string, content: FileText, env: NodeJS.ProcessEnv, prob
     return undefined;
   }
   const envProblems: Array<{ path: (string | number)[]; message: string }> = [];
-  const value = interpolateEnv(doc.toJS(), env, envProblems);
+  const fromEnv = new Set<string>();
+  const value = interpolateEnv(doc.toJS(), env, envProblems, [], fromEnv);
   for (const problem of envProblems) problems.push({ file, path: formatPath(problem.path), message: problem.message });
-  return envProblems.length > 0 ? undefined : { file, value };
+  return envProblems.length > 0 ? undefined : { file, value, fromEnv };
 }
 
 async function listYaml(dir: string, sub: string): Promise<string[]> {
@@ -129,6 +133,7 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   const workspaceRaw = workspaceFile && validate(workspaceFileSchema, workspaceFile, problems);
 
   let workspace: Workspace | undefined;
+  if (workspaceRaw && workspaceFile) checkSecretsFromEnv(workspaceRaw, workspaceFile.fromEnv, problems);
   if (workspaceRaw) {
     const { defaults, warehouse } = workspaceRaw;
     const schedule = parseSchedule(defaults.schedule, defaults.timezone);
@@ -197,6 +202,7 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   }
 
   if (workspaceRaw) checkDomains(workspaceRaw.domains, problems);
+  if (workspace) checkWarehouseFit(workspace, products, problems);
   checkReferences(workspace, products, consumers, consumerIndex, invalidProductIds, problems);
 
   if (problems.length > 0 || !workspace) throw new ConfigError(problems);
@@ -211,6 +217,44 @@ function checkDomains(domains: Workspace['domains'], problems: ConfigProblem[]):
       problems.push({ file: WORKSPACE_FILE, path: `domains[${i}].id`, message: `duplicate domain id "${domain.id}" (also at domains[${first}])` });
     } else seen.set(domain.id, i);
   });
+}
+
+const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;
+
+/** Secrets never live in config files: they must come from `${ENV}` (files end up in git). */
+function checkSecretsFromEnv(workspace: WorkspaceFile, fromEnv: ReadonlySet<string>, problems: ConfigProblem[]): void {
+  const { warehouse } = workspace;
+  if (warehouse.type !== 'snowflake') return;
+  for (const field of SECRET_FIELDS) {
+    if (warehouse[field] !== undefined && !fromEnv.has(`warehouse.${field}`)) {
+      problems.push({
+        file: WORKSPACE_FILE,
+        path: `warehouse.${field}`,
+        message: `a secret must come from the environment, e.g. ${field}: \${SNOWFLAKE_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}}`,
+      });
+    }
+  }
+}
+
+/** Rules that depend on the configured warehouse engine. */
+function checkWarehouseFit(workspace: Workspace, products: Product[], problems: ConfigProblem[]): void {
+  const { warehouse } = workspace;
+  for (const product of products) {
+    if (product.freshness && product.freshness.column === undefined && !ENGINE_CAPABILITIES[warehouse.type].lastModified) {
+      problems.push({
+        file: product.file,
+        path: 'freshness.column',
+        message: `${product.id}: ${warehouse.type} records no last-modified time; declare the timestamp column that freshness should read`,
+      });
+    }
+    if (warehouse.type === 'snowflake' && product.table.database === undefined && warehouse.database === undefined) {
+      problems.push({
+        file: product.file,
+        path: 'table',
+        message: `${formatTableRef(product.table)} names no database: write DB.SCHEMA.TABLE or set warehouse.database in ${WORKSPACE_FILE}`,
+      });
+    }
+  }
 }
 
 /** Cross-file rules: ids unique, references resolve, columns exist in declared schemas, lineage acyclic. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../catalog/catalog.js';
-import { runCheckCycle, assertCheckableOn } from '../checks/cycle.js';
+import { runCheckCycle } from '../checks/cycle.js';
 import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Warehouse } from '../checks/warehouse.js';
@@ -70,11 +70,18 @@ describe('freshness', () => {
   });
 
   it('without a column, is a config error naming the product on DuckDB', async () => {
-    const { config, warehouse } = await mesh(product('{ maxAge: 2h }'), [ORDERS_TABLE]);
-    expect(() => assertCheckableOn(config.products, warehouse)).toThrow(ConfigError);
-    expect(() => assertCheckableOn(config.products, warehouse)).toThrow(
+    const { dir, cleanup } = await writeConfigDir({ 'meshwatch.yaml': WORKSPACE, ...product('{ maxAge: 2h }') });
+    cleanups.push(cleanup);
+    const error = await loadConfig(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(
       'products/orders.yaml: freshness.column: sales.orders: duckdb records no last-modified time; declare the timestamp column that freshness should read',
     );
+  });
+
+  it('says so when every value of the column is null', async () => {
+    const { results } = await run(product(), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', null)`]);
+    expect(byCheck(results, 'freshness')).toMatchObject({ status: 'fail', message: 'no value: max(updated_at) is null in every row' });
   });
 });
 
@@ -245,5 +252,156 @@ describe('incidents and impact', () => {
       ['sales.orders', 'crm.customers'],
     ]);
     expect(incidents[0]!.impact.products.map((p) => p.id)).toEqual(['sales.orders']);
+  });
+});
+
+describe('robustness', () => {
+  it('errors only the rule whose accepted values do not fit the column type, and retries a failing scan rule by rule', async () => {
+    const { results, queries } = await run(
+      {
+        'products/orders.yaml': `id: sales.orders
+domain: sales
+tier: open
+table: sales.orders
+freshness: { column: updated_at, maxAge: 2h }
+contract:
+  rowCount: { min: 1 }
+  notNull: [order_id]
+  acceptedValues: { amount: [placed], status: [placed, 10], order_date: [not-a-date] }
+`,
+      },
+      [
+        'create schema sales; create table sales.orders (order_id integer not null, amount decimal(12,2), status varchar, order_date date, updated_at timestamp)',
+        `insert into sales.orders values (1, 5, '10', DATE '2026-11-01', ${hoursAgo(NOW, 1)})`,
+      ],
+    );
+    expect(byCheck(results, 'contract.acceptedValues.amount')).toMatchObject({
+      status: 'error',
+      errorCode: 'CHECK_CONFIG',
+      message: expect.stringContaining('accepted value "placed" cannot be compared with column amount of type DECIMAL(12,2)'),
+    });
+    // A number is a fine accepted value for a text column: compared as '10'.
+    expect(byCheck(results, 'contract.acceptedValues.status').status).toBe('pass');
+    // 'not-a-date' fails in the engine; the other rules of the scan still get their results.
+    expect(byCheck(results, 'contract.acceptedValues.order_date')).toMatchObject({ status: 'error', errorCode: 'WAREHOUSE_QUERY' });
+    expect(byCheck(results, 'freshness').status).toBe('pass');
+    expect(byCheck(results, 'contract.rowCount').status).toBe('pass');
+    expect(byCheck(results, 'contract.notNull.order_id').status).toBe('pass');
+    // metadata + the failed combined scan + one scan per expression (count, max, notNull, order_date, status).
+    expect(queries).toBe(1 + 1 + 5);
+  });
+
+  it('matches quoted and differently-cased column names as DuckDB does', async () => {
+    const { results } = await run(
+      {
+        'products/orders.yaml': `id: sales.orders
+domain: sales
+tier: open
+table: sales.orders
+schema:
+  columns:
+    - { name: '"ORDER ID"', type: INTEGER }
+    - { name: AMOUNT, type: "DECIMAL(12,2)" }
+contract:
+  notNull: ['"ORDER ID"', amount]
+`,
+      },
+      ['create schema sales; create table sales.orders ("Order Id" integer, Amount decimal(12,2))', 'insert into sales.orders values (1, null)'],
+    );
+    expect(byCheck(results, 'schema').status).toBe('pass');
+    expect(byCheck(results, 'contract.notNull."ORDER ID"').status).toBe('pass');
+    expect(byCheck(results, 'contract.notNull.amount')).toMatchObject({ status: 'fail', failingRows: 1 });
+  });
+
+  it('names the changed column, quoted, so impact finds the consumers reading it', async () => {
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE,
+      'products/orders.yaml': `id: sales.orders
+domain: sales
+tier: open
+table: sales.orders
+schema:
+  columns:
+    - { name: '"Order Id"', type: INTEGER }
+`,
+      'consumers/f.yaml': `consumers:\n  - { id: finance.ledger, domain: finance, uses: [{ product: sales.orders, columns: ['"Order Id"'] }] }\n`,
+    });
+    cleanups.push(cleanup);
+    await buildDuckdb(path.join(dir, 'warehouse.duckdb'), ['create schema sales; create table sales.orders ("Order Id" varchar)']);
+    const config = await loadConfig(dir);
+    const warehouse = await openDuckdbWarehouse({ path: path.join(dir, 'warehouse.duckdb'), catalog: 'warehouse' });
+    cleanups.push(() => warehouse.close());
+    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 1 });
+    expect(byCheck([...outcome.results], 'schema')).toMatchObject({ status: 'fail', columns: ['"Order Id"'] });
+    const { buildIncidents } = await import('../checks/incidents.js');
+    const [incident] = buildIncidents(new Catalog(config), outcome.results);
+    expect(incident?.impact.consumers.map((c) => c.id)).toEqual(['finance.ledger']);
+  });
+
+  it('reads the catalog name DuckDB gives a file with dots in its name', async () => {
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE.replace('path: warehouse.duckdb', 'path: my.data.duckdb'),
+      'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\ncontract: { rowCount: { min: 1 } }\n`,
+    });
+    cleanups.push(cleanup);
+    await buildDuckdb(path.join(dir, 'my.data.duckdb'), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 1)})`]);
+    const config = await loadConfig(dir);
+    expect(config.workspace.warehouse).toMatchObject({ catalog: 'my' });
+    const warehouse = await openDuckdbWarehouse(config.workspace.warehouse as { path: string; catalog: string });
+    cleanups.push(() => warehouse.close());
+    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 1 });
+    expect(outcome.results.map((r) => [r.check, r.status])).toEqual([['contract.rowCount', 'pass']]);
+  });
+
+  it('refuses owner SQL that smuggles a second statement, and cannot write files', async () => {
+    const { config, warehouse } = await mesh({ 'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\n` }, [ORDERS_TABLE]);
+    expect(config.products).toHaveLength(1);
+    const target = path.join(path.dirname(config.workspace.warehouse.type === 'duckdb' ? config.workspace.warehouse.path : ''), 'pwned.csv');
+    for (const sql of [
+      `select '/*', 1; copy (select 42) to '${target}'; select '*/'`,
+      `select $$'$$; copy (select 42) to '${target}'; select $$'$$`,
+      `select 1 -- ; \ncopy (select 42) to '${target}'`,
+      `/* select */ copy (select 42) to '${target}'`,
+    ]) {
+      await expect(warehouse.query(sql), sql).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_READ_ONLY' });
+    }
+    // Past the text guard, DuckDB itself has file access disabled.
+    await expect(warehouse.query(`select * from read_csv('${target}')`)).rejects.toMatchObject({ code: 'WAREHOUSE_PERMISSION' });
+    const { access } = await import('node:fs/promises');
+    await expect(access(target)).rejects.toThrow();
+  });
+});
+
+describe('root cause through column lineage', () => {
+  it('does not blame an upstream whose broken columns this product does not read', async () => {
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE,
+      'products/customers.yaml': `id: crm.customers\ndomain: crm\ntier: open\ntable: crm.customers\ncontract: { notNull: [email] }\n`,
+      'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [id] }]\n`,
+      'products/mailing.yaml': `id: marketing.mailing\ndomain: marketing\ntier: open\ntable: marketing.mailing\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [email] }]\n`,
+    });
+    cleanups.push(cleanup);
+    await buildDuckdb(path.join(dir, 'warehouse.duckdb'), [
+      'create schema crm; create table crm.customers (id integer, email varchar)',
+      'insert into crm.customers values (1, null)',
+      ORDERS_TABLE,
+      `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 4)})`,
+      'create schema marketing; create table marketing.mailing (id integer, updated_at timestamp)',
+      `insert into marketing.mailing values (1, ${hoursAgo(NOW, 4)})`,
+    ]);
+    const config = await loadConfig(dir);
+    const warehouse = await openDuckdbWarehouse({ path: path.join(dir, 'warehouse.duckdb'), catalog: 'warehouse' });
+    cleanups.push(() => warehouse.close());
+    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2 });
+    const { buildIncidents } = await import('../checks/incidents.js');
+    const incidents = buildIncidents(new Catalog(config), outcome.results);
+    expect(Object.fromEntries(incidents.map((i) => [i.product, i.rootCause]))).toEqual({
+      'crm.customers': 'crm.customers',
+      // reads only id of crm.customers, whose email is broken: its staleness is its own
+      'sales.orders': 'sales.orders',
+      // reads email: crm.customers is the likely cause
+      'marketing.mailing': 'crm.customers',
+    });
+    expect(incidents.find((i) => i.product === 'crm.customers')?.impact.products.map((p) => p.id)).toEqual(['marketing.mailing']);
   });
 });

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoWarehouse, PLANTED_PROBLEMS } from '../scripts/build-demo-warehouse.js';
 import { cli, REPO } from './support/cli.js';
+import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
+import { buildDuckdb } from './support/duckdb.js';
 import { startFakeSnowflake } from './support/fake-snowflake.js';
 
 const NOW = new Date('2026-11-25T09:00:00.000Z');
@@ -149,6 +151,57 @@ describe('meshwatch check', () => {
     } finally {
       await fake.close();
       await rm(snow, { recursive: true, force: true });
+    }
+  });
+
+  it('writes integers beyond 2^53 in example values as strings in JSON', async () => {
+    const { dir: big, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE,
+      'products/events.yaml': 'id: sales.events\ndomain: sales\ntier: open\ntable: sales.events\ncontract: { unique: [id] }\n',
+    });
+    try {
+      await buildDuckdb(path.join(big, 'warehouse.duckdb'), [
+        'create schema sales; create table sales.events (id bigint)',
+        'insert into sales.events values (9007199254740993), (9007199254740993), (1)',
+      ]);
+      const { code, report } = await checkJson(['--config', big]);
+      expect(code).toBe(1);
+      expect(report.results[0]).toMatchObject({ check: 'contract.unique.id', status: 'fail', failingRows: 1, samples: ['9007199254740993'] });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('reads freshness from LAST_ALTERED on Snowflake when no column is declared', async () => {
+    const { dir: cfg, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE.replace(
+        /^warehouse:.*$/m,
+        'warehouse: { type: snowflake, account: acme-test, user: MESHWATCH, password: "${SF_PASSWORD}", database: WAREHOUSE, accessUrl: "ACCESS_URL" }',
+      ),
+      'products/orders.yaml': 'id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { maxAge: 2h, warnAge: 1h }\n',
+    });
+    await buildDuckdb(path.join(cfg, 'warehouse.duckdb'), ['create schema sales; create table sales.orders (id integer)', 'insert into sales.orders values (1)']);
+    const fake = await startFakeSnowflake({
+      duckdbPath: path.join(cfg, 'warehouse.duckdb'),
+      users: { MESHWATCH: { password: 'pw' } },
+      lastAltered: new Date(NOW.getTime() - 90 * 60_000),
+    });
+    try {
+      const file = path.join(cfg, 'meshwatch.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('ACCESS_URL', fake.url));
+      const { report } = await checkJson(['--config', cfg], { ...process.env, SF_PASSWORD: 'pw', MESHWATCH_LOG_LEVEL: 'silent' });
+      expect(report.results).toEqual([
+        expect.objectContaining({
+          check: 'freshness',
+          status: 'warn',
+          message: 'getting stale: warehouse last-modified time = 2026-11-25T07:30:00.000Z, 1 h 30 min old; warn after 1h, fail after 2h',
+        }),
+      ]);
+      // Metadata only: no scan of the table was needed.
+      expect(fake.queries.filter((q) => (q.queryTag as { op?: string }).op === 'query')).toEqual([]);
+    } finally {
+      await fake.close();
+      await cleanup();
     }
   });
 });

@@ -229,6 +229,29 @@ contract:
     await expect(loadConfig(`${dir}/nope`)).rejects.toThrow('config directory not found');
   });
 
+  it('rejects SCHEMA.TABLE on Snowflake without a default database', async () => {
+    const problems = await problemsOf(
+      {
+        'meshwatch.yaml': `warehouse: { type: snowflake, account: a, user: u, password: "\${PW}" }
+domains: [{ id: sales, name: Sales, slackChannel: "#sales" }]
+`,
+        'products/orders.yaml': productYaml('sales.orders', 'sales'),
+        'products/lines.yaml': productYaml('sales.lines', 'sales').replace('table: sales.lines', 'table: ANALYTICS.SALES.LINES'),
+      },
+      { PW: 'x' },
+    );
+    expect(problems).toEqual(['products/orders.yaml: table: sales.orders names no database: write DB.SCHEMA.TABLE or set warehouse.database in meshwatch.yaml']);
+  });
+
+  it('insists that Snowflake secrets come from the environment', async () => {
+    const problems = await problemsOf({
+      'meshwatch.yaml': `warehouse: { type: snowflake, account: a, user: u, password: hunter2, database: DB }
+domains: [{ id: sales, name: Sales, slackChannel: "#sales" }]
+`,
+    });
+    expect(problems).toEqual(['meshwatch.yaml: warehouse.password: a secret must come from the environment, e.g. password: ${SNOWFLAKE_PASSWORD}']);
+  });
+
   it('validates snowflake authentication settings', async () => {
     const problems = await problemsOf({
       'meshwatch.yaml': `warehouse: { type: snowflake, account: a, user: u, authenticator: SNOWFLAKE_JWT }

@@ -35,6 +35,11 @@ describe('type normalisation', () => {
     ['TIMESTAMPTZ', 'TIMESTAMP_TZ', 'snowflake', 'same'],
     ['BOOL', 'BOOLEAN', 'duckdb', 'same'],
     ['DATE', 'TIMESTAMP', 'duckdb', 'changed'],
+    ['INTEGER', 'UINTEGER', 'duckdb', 'changed'],
+    ['BIGINT', 'UBIGINT', 'duckdb', 'changed'],
+    ['UINTEGER', 'BIGINT', 'duckdb', 'widened'],
+    ['UINTEGER', 'INTEGER', 'duckdb', 'changed'],
+    ['USMALLINT', 'UINTEGER', 'duckdb', 'widened'],
   ] as const)('%s declared, %s actual on %s: %s', (declared, actual, engine, expected) => {
     expect(compareTypes(declared, actual, engine)).toBe(expected);
   });
