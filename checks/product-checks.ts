@@ -4,6 +4,7 @@
  * aggregate scan; owner SQL expectations run one statement each; example
  * values are fetched only for failing rules of `open` products.
  */
+import { plural } from '../core/text.js';
 import { formatDuration } from '../config/duration.js';
 import { formatTableRef } from '../config/identifier.js';
 import type { Product } from '../config/types.js';
@@ -116,10 +117,6 @@ async function scan(
     }
   }
   return { row, errors };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export async function checkProduct(product: Product, table: ResolvedTable, metadata: TableMetadata | undefined, ctx: ProductCheckContext): Promise<CheckResult[]> {

@@ -1,5 +1,6 @@
 /** `meshwatch check` for people: failing products first, each with who is hurt; then warnings, errors, passes. */
 import type { Catalog } from '../catalog/catalog.js';
+import { plural } from '../core/text.js';
 import type { CheckReport } from '../checks/report.js';
 import type { CheckResult } from '../checks/result.js';
 import { formatImpactText, summarizeImpact } from './format-impact.js';
@@ -20,8 +21,8 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
   const { summary } = report;
   const s = summary.statuses;
   const lines: string[] = [
-    `meshwatch check · ${summary.products} products · ${summary.checks} checks: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error · ` +
-      `${summary.warehouseQueries} warehouse queries · ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `meshwatch check · ${plural(summary.products, 'product')} · ${plural(summary.checks, 'check')}: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error · ` +
+      `${plural(summary.warehouseQueries, 'warehouse query', 'warehouse queries')} · ${(summary.durationMs / 1000).toFixed(1)} s`,
   ];
 
   const byProduct = new Map<string, CheckResult[]>();
@@ -35,7 +36,7 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
     (a, b) => Number(a.rootCause !== a.product) - Number(b.rootCause !== b.product) || a.product.localeCompare(b.product),
   );
   if (incidents.length > 0) {
-    lines.push('', `FAILING: ${incidents.length} product${incidents.length === 1 ? '' : 's'}`);
+    lines.push('', `FAILING: ${plural(incidents.length, 'product')}`);
     for (const incident of incidents) {
       lines.push('', `✗ ${productHeading(catalog, incident.product)}`);
       if (incident.rootCause !== incident.product) {
@@ -50,22 +51,22 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
 
   const warnings = report.results.filter((r) => r.status === 'warn');
   if (warnings.length > 0) {
-    lines.push('', `WARNINGS: ${warnings.length}`);
+    lines.push('', `WARNINGS: ${plural(warnings.length, 'check')}`);
     for (const w of warnings) lines.push(`! ${w.product}  ${w.check}  ${w.message}`);
   }
 
   const errors = report.results.filter((r) => r.status === 'error');
   if (report.warehouse.problem) {
     // One line for the whole warehouse, not one per product.
-    lines.push('', `COULD NOT EVALUATE: ${errors.length} checks`);
+    lines.push('', `COULD NOT EVALUATE: ${plural(errors.length, 'check')}`);
     lines.push(`? warehouse (${report.warehouse.engine}) unavailable: ${report.warehouse.problem.code}: ${report.warehouse.problem.message}`);
   } else if (errors.length > 0) {
-    lines.push('', `COULD NOT EVALUATE: ${errors.length} checks`);
+    lines.push('', `COULD NOT EVALUATE: ${plural(errors.length, 'check')}`);
     for (const e of errors) lines.push(`? ${e.product}  ${e.check}  ${e.message}`);
   }
 
   const failingOrBroken = new Set(report.results.filter((r) => r.status !== 'pass').map((r) => r.product));
   const passing = [...byProduct.keys()].filter((id) => !failingOrBroken.has(id)).sort();
-  if (passing.length > 0) lines.push('', `PASSING: ${passing.length} product${passing.length === 1 ? '' : 's'}: ${passing.join(', ')}`);
+  if (passing.length > 0) lines.push('', `PASSING: ${plural(passing.length, 'product')}: ${passing.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,11 +1,8 @@
+import { plural } from '../core/text.js';
 import { groupImpact, type Impact } from '../catalog/impact.js';
 import type { Catalog } from '../catalog/catalog.js';
 
 const arrow = (ids: readonly string[]) => ids.join(' → ');
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /** One line: "3 consumers and 2 products in 2 business units (finance, marketing)". */
 export function summarizeImpact(impact: Impact): string {

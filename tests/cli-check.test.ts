@@ -71,7 +71,7 @@ describe('meshwatch check', () => {
   it('exits 0 when every check of the selected product passes', async () => {
     const run = await cli(['check', '--config', dir, '--product', 'inventory.dealers'], { now: NOW });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^meshwatch check · 1 products · \d+ checks: \d+ pass, 0 warn, 0 fail, 0 error/);
+    expect(run.stdout).toMatch(/^meshwatch check · 1 product · \d+ checks: \d+ pass, 0 warn, 0 fail, 0 error/);
     expect(run.stdout).toContain('PASSING: 1 product: inventory.dealers');
   });
 
