@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../catalog/catalog.js';
 import { runCheckCycle } from '../checks/cycle.js';
 import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
+import { buildIncidents, type Incident } from '../checks/incidents.js';
 import type { CheckResult } from '../checks/result.js';
 import type { Warehouse } from '../checks/warehouse.js';
 import { ConfigError } from '../config/errors.js';
@@ -32,6 +33,13 @@ async function run(products: Record<string, string>, sql: string[]): Promise<{ r
   const { config, warehouse } = await mesh(products, sql);
   const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2 });
   return { results: [...outcome.results], queries: outcome.queries };
+}
+
+/** Runs the checks of a mesh (config files besides meshwatch.yaml, and warehouse SQL) and groups the failures into incidents. */
+async function incidentsOf(files: Record<string, string>, sql: string[]): Promise<{ results: CheckResult[]; incidents: Incident[] }> {
+  const { config, warehouse } = await mesh(files, sql);
+  const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2 });
+  return { results: [...outcome.results], incidents: buildIncidents(new Catalog(config), outcome.results) };
 }
 
 const byCheck = (results: CheckResult[], check: string) => {
@@ -229,24 +237,18 @@ contract:
 
 describe('incidents and impact', () => {
   it('names the failing upstream as root cause and computes column-aware impact', async () => {
-    const { dir, cleanup } = await writeConfigDir({
-      'meshwatch.yaml': WORKSPACE,
-      'products/customers.yaml': `id: crm.customers\ndomain: crm\ntier: open\ntable: crm.customers\nfreshness: { column: updated_at, maxAge: 2h }\n`,
-      'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [crm.customers]\n`,
-    });
-    cleanups.push(cleanup);
-    await buildDuckdb(path.join(dir, 'warehouse.duckdb'), [
-      'create schema crm; create table crm.customers (id integer, updated_at timestamp)',
-      `insert into crm.customers values (1, ${hoursAgo(NOW, 5)})`,
-      ORDERS_TABLE,
-      `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 4)})`,
-    ]);
-    const config = await loadConfig(dir);
-    const warehouse = await openDuckdbWarehouse({ path: path.join(dir, 'warehouse.duckdb'), catalog: 'warehouse' });
-    cleanups.push(() => warehouse.close());
-    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2 });
-    const { buildIncidents } = await import('../checks/incidents.js');
-    const incidents = buildIncidents(new Catalog(config), outcome.results);
+    const { incidents } = await incidentsOf(
+      {
+        'products/customers.yaml': `id: crm.customers\ndomain: crm\ntier: open\ntable: crm.customers\nfreshness: { column: updated_at, maxAge: 2h }\n`,
+        'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [crm.customers]\n`,
+      },
+      [
+        'create schema crm; create table crm.customers (id integer, updated_at timestamp)',
+        `insert into crm.customers values (1, ${hoursAgo(NOW, 5)})`,
+        ORDERS_TABLE,
+        `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 4)})`,
+      ],
+    );
     expect(incidents.map((i) => [i.product, i.rootCause])).toEqual([
       ['crm.customers', 'crm.customers'],
       ['sales.orders', 'crm.customers'],
@@ -314,9 +316,9 @@ contract:
   });
 
   it('names the changed column, quoted, so impact finds the consumers reading it', async () => {
-    const { dir, cleanup } = await writeConfigDir({
-      'meshwatch.yaml': WORKSPACE,
-      'products/orders.yaml': `id: sales.orders
+    const { results, incidents } = await incidentsOf(
+      {
+        'products/orders.yaml': `id: sales.orders
 domain: sales
 tier: open
 table: sales.orders
@@ -324,17 +326,12 @@ schema:
   columns:
     - { name: '"Order Id"', type: INTEGER }
 `,
-      'consumers/f.yaml': `consumers:\n  - { id: finance.ledger, domain: finance, uses: [{ product: sales.orders, columns: ['"Order Id"'] }] }\n`,
-    });
-    cleanups.push(cleanup);
-    await buildDuckdb(path.join(dir, 'warehouse.duckdb'), ['create schema sales; create table sales.orders ("Order Id" varchar)']);
-    const config = await loadConfig(dir);
-    const warehouse = await openDuckdbWarehouse({ path: path.join(dir, 'warehouse.duckdb'), catalog: 'warehouse' });
-    cleanups.push(() => warehouse.close());
-    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 1 });
-    expect(byCheck([...outcome.results], 'schema')).toMatchObject({ status: 'fail', columns: ['"Order Id"'] });
-    const { buildIncidents } = await import('../checks/incidents.js');
-    const [incident] = buildIncidents(new Catalog(config), outcome.results);
+        'consumers/f.yaml': `consumers:\n  - { id: finance.ledger, domain: finance, uses: [{ product: sales.orders, columns: ['"Order Id"'] }] }\n`,
+      },
+      ['create schema sales; create table sales.orders ("Order Id" varchar)'],
+    );
+    expect(byCheck(results, 'schema')).toMatchObject({ status: 'fail', columns: ['"Order Id"'] });
+    const [incident] = incidents;
     expect(incident?.impact.consumers.map((c) => c.id)).toEqual(['finance.ledger']);
   });
 
@@ -374,27 +371,21 @@ schema:
 
 describe('root cause through column lineage', () => {
   it('does not blame an upstream whose broken columns this product does not read', async () => {
-    const { dir, cleanup } = await writeConfigDir({
-      'meshwatch.yaml': WORKSPACE,
-      'products/customers.yaml': `id: crm.customers\ndomain: crm\ntier: open\ntable: crm.customers\ncontract: { notNull: [email] }\n`,
-      'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [id] }]\n`,
-      'products/mailing.yaml': `id: marketing.mailing\ndomain: marketing\ntier: open\ntable: marketing.mailing\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [email] }]\n`,
-    });
-    cleanups.push(cleanup);
-    await buildDuckdb(path.join(dir, 'warehouse.duckdb'), [
-      'create schema crm; create table crm.customers (id integer, email varchar)',
-      'insert into crm.customers values (1, null)',
-      ORDERS_TABLE,
-      `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 4)})`,
-      'create schema marketing; create table marketing.mailing (id integer, updated_at timestamp)',
-      `insert into marketing.mailing values (1, ${hoursAgo(NOW, 4)})`,
-    ]);
-    const config = await loadConfig(dir);
-    const warehouse = await openDuckdbWarehouse({ path: path.join(dir, 'warehouse.duckdb'), catalog: 'warehouse' });
-    cleanups.push(() => warehouse.close());
-    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2 });
-    const { buildIncidents } = await import('../checks/incidents.js');
-    const incidents = buildIncidents(new Catalog(config), outcome.results);
+    const { incidents } = await incidentsOf(
+      {
+        'products/customers.yaml': `id: crm.customers\ndomain: crm\ntier: open\ntable: crm.customers\ncontract: { notNull: [email] }\n`,
+        'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [id] }]\n`,
+        'products/mailing.yaml': `id: marketing.mailing\ndomain: marketing\ntier: open\ntable: marketing.mailing\nfreshness: { column: updated_at, maxAge: 2h }\ninputs: [{ product: crm.customers, columns: [email] }]\n`,
+      },
+      [
+        'create schema crm; create table crm.customers (id integer, email varchar)',
+        'insert into crm.customers values (1, null)',
+        ORDERS_TABLE,
+        `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 4)})`,
+        'create schema marketing; create table marketing.mailing (id integer, updated_at timestamp)',
+        `insert into marketing.mailing values (1, ${hoursAgo(NOW, 4)})`,
+      ],
+    );
     expect(Object.fromEntries(incidents.map((i) => [i.product, i.rootCause]))).toEqual({
       'crm.customers': 'crm.customers',
       // reads only id of crm.customers, whose email is broken: its staleness is its own
