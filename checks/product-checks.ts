@@ -255,7 +255,18 @@ export async function checkProduct(product: Product, table: ResolvedTable, metad
   const rowCount = useMetadataRows ? metadata.rowCount! : asNumber(row[rowsAlias ?? '']);
 
   if (freshnessAlias !== undefined && errors.has(freshnessAlias)) results.push(unevaluated('freshness', 'freshness', [], errors.get(freshnessAlias)));
-  else if (freshness) {
+  else if (freshness && freshness.column === undefined && metadata.lastModified === undefined) {
+    results.push({
+      product: product.id,
+      check: 'freshness',
+      kind: 'freshness',
+      status: 'error',
+      message: `the warehouse has no last-modified time for ${name}${metadata.kind === 'view' ? ' (a view: only its DDL time is recorded)' : ''}; declare freshness.column in ${product.file}`,
+      columns: [],
+      errorCode: 'CHECK_CONFIG',
+      at,
+    });
+  } else if (freshness) {
     const observed = freshness.column
       ? freshnessAlias === undefined
         ? undefined

@@ -178,6 +178,12 @@ const NETWORK_CODES = new Set([
 const DRIVER_NETWORK_CODES = new Set(['401001', '401002', '401003', '402001', '402002']);
 /** Session token expired / invalid, master token expired, session gone, driver "invalid token". */
 const EXPIRED_SESSION_CODES = new Set(['390112', '390114', '390104', '390111', '401004']);
+/**
+ * The driver's "terminated connection": when it cannot renew a dead session
+ * (master token expired, session policy timeout) it marks the connection
+ * disconnected and the statement fails with 407002 without having run.
+ */
+const TERMINATED_CONNECTION_CODES = new Set(['407001', '407002']);
 
 function codeOf(err: unknown): string {
   const code = (err as SdkError | undefined)?.code;
@@ -205,6 +211,7 @@ export function mapSnowflakeError(err: unknown, phase: 'login' | 'connect' | 'qu
     new WarehouseError(c, message, retryable === undefined ? { cause: err } : { cause: err, retryable });
 
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode) || DRIVER_NETWORK_CODES.has(code)) return make('WAREHOUSE_UNREACHABLE');
+  if (TERMINATED_CONNECTION_CODES.has(code)) return make('WAREHOUSE_UNREACHABLE', true);
   if (EXPIRED_SESSION_CODES.has(code)) return make('WAREHOUSE_AUTH', true);
   if (/^390\d{3}$/.test(code)) return make('WAREHOUSE_AUTH');
   if (code === '000630') return make('WAREHOUSE_TIMEOUT');
@@ -258,8 +265,12 @@ function typeText(dataType: string, length: SqlValue, precision: SqlValue, scale
   return dataType;
 }
 
-/** Above this many distinct table names the metadata queries filter by schema only, to keep the SQL text small. */
-const MAX_NAME_FILTER = 1000;
+/**
+ * Table names per IN list in the metadata queries. Many lists are OR-ed in
+ * the same statement, so the filter stays selective on very large schemas
+ * ("Information schema query returned too much data") at one query per view.
+ */
+const NAME_LIST_SIZE = 1000;
 
 // ---------------------------------------------------------------------------
 // The adapter.
@@ -490,10 +501,21 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
     const started = Date.now();
     let connection: SdkConnection | undefined;
     try {
-      connection = await acquire(limit.signal);
-      const result = await executeOn(connection, sql, parameters, limit.signal);
-      log?.debug({ op, product: queryOptions?.product, check: queryOptions?.check, rows: result.rows.length, ms: Date.now() - started }, 'Snowflake statement');
-      return result;
+      for (let attempt = 1; ; attempt++) {
+        connection = await acquire(limit.signal);
+        try {
+          const result = await executeOn(connection, sql, parameters, limit.signal);
+          log?.debug({ op, product: queryOptions?.product, check: queryOptions?.check, rows: result.rows.length, ms: Date.now() - started }, 'Snowflake statement');
+          return result;
+        } catch (err) {
+          // A pooled session that died while idle fails its next statement with 407002 before running
+          // it; retrying once on a fresh connection is safe (and the statement is read-only anyway).
+          if (attempt > 1 || limit.signal.aborted || !TERMINATED_CONNECTION_CODES.has(codeOf(err))) throw err;
+          const dead = connection;
+          connection = undefined;
+          await pool.destroy(dead).catch(() => {});
+        }
+      }
     } catch (err) {
       const mapped = limit.signal.aborted
         ? limit.reason() === 'timeout'
@@ -515,12 +537,16 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
   async function describeDatabase(db: IdentifierPart, tables: readonly ResolvedTable[], queryOptions: QueryOptions | undefined) {
     const schemas = [...new Set(tables.map((t) => storedName(t.schema)))].sort();
     const names = [...new Set(tables.map((t) => storedName(t.table)))].sort();
-    let where = `TABLE_SCHEMA in (${schemas.map(snowflakeString).join(', ')})`;
-    if (names.length <= MAX_NAME_FILTER) where += ` and TABLE_NAME in (${names.map(snowflakeString).join(', ')})`;
+    const nameLists: string[] = [];
+    for (let i = 0; i < names.length; i += NAME_LIST_SIZE) {
+      nameLists.push(`TABLE_NAME in (${names.slice(i, i + NAME_LIST_SIZE).map(snowflakeString).join(', ')})`);
+    }
+    const where = `TABLE_SCHEMA in (${schemas.map(snowflakeString).join(', ')}) and (${nameLists.join(' or ')})`;
     const source = (view: string) => `${snowflakeDialect.quoteIdentifier(db)}.INFORMATION_SCHEMA.${view}`;
     // A database that does not exist (or that the role cannot see) fails with 002003: its tables are simply absent.
+    // Only 002003 (object does not exist): an invalid identifier (000904) in this query is a bug, not absent tables.
     const absentIfMissing = (err: unknown): Result => {
-      if (err instanceof WarehouseError && err.code === 'WAREHOUSE_OBJECT_NOT_FOUND') return { columns: [], rows: [] };
+      if (err instanceof WarehouseError && codeOf(err.cause) === '002003') return { columns: [], rows: [] };
       throw err;
     };
     const [columns, stats] = await Promise.all([
@@ -541,7 +567,8 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
       found.set(key(schema ?? null, table ?? null), {
         columns: [],
         kind,
-        ...(altered instanceof Date ? { lastModified: altered } : {}),
+        // For a view LAST_ALTERED is the time of its DDL, which says nothing about its data.
+        ...(kind === 'table' && altered instanceof Date ? { lastModified: altered } : {}),
         ...(kind === 'table' && rowCount !== null && rowCount !== undefined ? { rowCount: Number(rowCount) } : {}),
       });
     }

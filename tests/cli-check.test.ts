@@ -179,8 +179,13 @@ describe('meshwatch check', () => {
         'warehouse: { type: snowflake, account: acme-test, user: MESHWATCH, password: "${SF_PASSWORD}", database: WAREHOUSE, accessUrl: "ACCESS_URL" }',
       ),
       'products/orders.yaml': 'id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { maxAge: 2h, warnAge: 1h }\n',
+      'products/open-orders.yaml': 'id: sales.open-orders\ndomain: sales\ntier: open\ntable: sales.open_orders\nfreshness: { maxAge: 2h }\n',
     });
-    await buildDuckdb(path.join(cfg, 'warehouse.duckdb'), ['create schema sales; create table sales.orders (id integer)', 'insert into sales.orders values (1)']);
+    await buildDuckdb(path.join(cfg, 'warehouse.duckdb'), [
+      'create schema sales; create table sales.orders (id integer)',
+      'insert into sales.orders values (1)',
+      'create view sales.open_orders as select * from sales.orders',
+    ]);
     const fake = await startFakeSnowflake({
       duckdbPath: path.join(cfg, 'warehouse.duckdb'),
       users: { MESHWATCH: { password: 'pw' } },
@@ -191,7 +196,10 @@ describe('meshwatch check', () => {
       await writeFile(file, (await readFile(file, 'utf8')).replace('ACCESS_URL', fake.url));
       const { report } = await checkJson(['--config', cfg], { ...process.env, SF_PASSWORD: 'pw', MESHWATCH_LOG_LEVEL: 'silent' });
       expect(report.results).toEqual([
+        // A view has no data-change time: asking for a column is the honest answer.
+        expect.objectContaining({ product: 'sales.open-orders', check: 'freshness', status: 'error', errorCode: 'CHECK_CONFIG' }),
         expect.objectContaining({
+          product: 'sales.orders',
           check: 'freshness',
           status: 'warn',
           message: 'getting stale: warehouse last-modified time = 2026-11-25T07:30:00.000Z, 1 h 30 min old; warn after 1h, fail after 2h',

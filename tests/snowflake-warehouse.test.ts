@@ -195,6 +195,21 @@ describe('authentication', () => {
     expect(await wh.query('select 2 as "a"')).toEqual([{ a: 2 }]);
     expect(fake.requests.some((r) => r.path === '/session/token-request')).toBe(true);
   });
+
+  it('retries once on a fresh connection when a pooled session died and cannot be renewed', async () => {
+    const wh = await openWith(passwordLogin);
+    expect(await wh.query('select 1 as "a"')).toEqual([{ a: 1 }]);
+    const loginsBefore = fake.logins.filter((l) => l.ok).length;
+    fake.expireSessions({ masterToo: true });
+    expect(await wh.query('select 2 as "a"')).toEqual([{ a: 2 }]);
+    // The dead connection was replaced by a new login.
+    expect(fake.logins.filter((l) => l.ok).length).toBe(loginsBefore + 1);
+  });
+
+  it('maps the driver\'s terminated connection (407002) to a retryable unreachable warehouse', () => {
+    const terminated = Object.assign(new Error('Unable to perform operation using terminated connection.'), { code: 407002 });
+    expect(mapSnowflakeError(terminated, 'query')).toMatchObject({ code: 'WAREHOUSE_UNREACHABLE', retryable: true });
+  });
 });
 
 describe('every statement carries a query tag and a statement timeout', () => {
@@ -284,7 +299,8 @@ describe('batched metadata', () => {
       ['Mixed Col', 'VARCHAR(16777216)', true],
     ]);
     expect(o).toMatchObject({ kind: 'table', rowCount: 4, lastModified: LAST_ALTERED });
-    expect(meta.get('ANALYTICS.SALES.OPEN_ORDERS')).toMatchObject({ kind: 'view', rowCount: undefined, lastModified: LAST_ALTERED });
+    // A view's LAST_ALTERED is its DDL time, not a data change: not offered as last-modified.
+    expect(meta.get('ANALYTICS.SALES.OPEN_ORDERS')).toMatchObject({ kind: 'view', rowCount: undefined, lastModified: undefined });
   });
 
   it('returns nothing (not an error) for a database that does not exist', async () => {

@@ -121,8 +121,12 @@ export interface FakeSnowflake {
   queryDelayMs: ((query: RecordedQuery) => number) | undefined;
   /** Answers a query with this error instead of running it. */
   injectError: ((query: RecordedQuery) => FakeError | undefined) | undefined;
-  /** The next request of every current session gets 390112 (session token expired). */
-  expireSessions(): void;
+  /**
+   * The next request of every current session gets 390112 (session token
+   * expired); with `masterToo`, renewing fails as well (390114), as when a
+   * session sat idle past its master token's life.
+   */
+  expireSessions(options?: { masterToo?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -131,6 +135,7 @@ interface Session {
   readonly database: string | undefined;
   masterToken: string;
   expired: boolean;
+  masterExpired?: boolean;
 }
 
 interface Pending {
@@ -325,8 +330,11 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
     rejectLogins: false,
     queryDelayMs: undefined,
     injectError: undefined,
-    expireSessions() {
-      for (const session of sessions.values()) session.expired = true;
+    expireSessions(options) {
+      for (const session of sessions.values()) {
+        session.expired = true;
+        if (options?.masterToo) session.masterExpired = true;
+      }
     },
     close: async () => {},
   };
@@ -385,6 +393,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
   function renew(token: string | undefined): Record<string, unknown> {
     for (const [old, session] of sessions) {
       if (session.masterToken !== token) continue;
+      if (session.masterExpired) break;
       sessions.delete(old);
       const fresh = `session-${randomUUID()}`;
       sessions.set(fresh, { ...session, expired: false });
