@@ -29,7 +29,8 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
     try {
       warehouse = await openWarehouse(workspace.warehouse, { defaultTimeoutMs: workspace.defaults.queryTimeoutMs, logger });
     } catch (err) {
-      logger.warn({ err }, 'warehouse unavailable');
+      // The report says this once; the stack is for MESHWATCH_LOG_LEVEL=debug.
+      logger.debug({ err }, 'warehouse unavailable');
       return unavailableCycle(products, err, now);
     }
     try {
