@@ -17,6 +17,7 @@ import { normalizeType } from './type-normalize.js';
 import {
   WarehouseError,
   expandTableTemplate,
+  isWarehouseDownCode,
   type QueryOptions,
   type ResolvedTable,
   type SqlValue,
@@ -83,7 +84,10 @@ function literalFor(value: string | number | boolean, columnType: string, wareho
   return warehouse.dialect.quoteString(String(value));
 }
 
-const OPERATIONAL = new Set(['WAREHOUSE_UNREACHABLE', 'WAREHOUSE_AUTH', 'WAREHOUSE_TIMEOUT', 'WAREHOUSE_CANCELLED']);
+/** The warehouse is down, slow or the run was cancelled: retrying rule by rule would not help. */
+function isOperational(err: unknown): boolean {
+  return err instanceof WarehouseError && (isWarehouseDownCode(err.code) || err.code === 'WAREHOUSE_TIMEOUT' || err.code === 'WAREHOUSE_CANCELLED');
+}
 
 /**
  * Runs the aggregate expressions as one scan. When the combined statement
@@ -103,7 +107,7 @@ async function scan(
     const rows = await warehouse.query(`select ${expressions.map((e) => e.sql).join(', ')} from ${table}`, options);
     return { row: rows[0] ?? {}, errors };
   } catch (err) {
-    if (expressions.length === 1 || (err instanceof WarehouseError && OPERATIONAL.has(err.code))) {
+    if (expressions.length === 1 || isOperational(err)) {
       for (const e of expressions) errors.set(e.alias, err);
       return { row: {}, errors };
     }

@@ -28,11 +28,3 @@ export interface CheckResult {
   /** ISO time the check was evaluated. */
   readonly at: string;
 }
-
-export const STATUS_ORDER: Record<CheckStatus, number> = { pass: 0, warn: 1, error: 2, fail: 3 };
-
-export function worstStatus(statuses: Iterable<CheckStatus>): CheckStatus {
-  let worst: CheckStatus = 'pass';
-  for (const status of statuses) if (STATUS_ORDER[status] > STATUS_ORDER[worst]) worst = status;
-  return worst;
-}
