@@ -153,7 +153,10 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
                 // Like the DuckDB path, a key file is found relative to the config directory.
                 ...(warehouse.privateKeyPath !== undefined ? { privateKeyPath: path.resolve(root, warehouse.privateKeyPath) } : {}),
               },
-        defaults: { schedule, timezone: defaults.timezone, concurrency: defaults.concurrency, queryTimeoutMs: defaults.queryTimeout.ms },
+        defaults: { schedule, timezone: defaults.timezone, concurrency: defaults.concurrency, queryTimeoutMs: defaults.queryTimeout.ms,
+          futureToleranceMs: defaults.futureTolerance.ms,
+          massMissing: defaults.massMissing,
+        },
         platform: workspaceRaw.platform,
         slack: workspaceRaw.slack,
         domains: workspaceRaw.domains,

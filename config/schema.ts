@@ -129,8 +129,23 @@ export const workspaceFileSchema = z.strictObject({
       concurrency: z.int().min(1).max(256).default(8),
       /** Limit for one check query; the query is cancelled after it. */
       queryTimeout: durationSchema.default({ text: '5m', ms: 300_000 }),
+      /** A freshness timestamp further in the future than this fails freshness ("in the future"). */
+      futureTolerance: durationSchema.default({ text: '5m', ms: 300_000 }),
+      /**
+       * Share of one database's products (and at least 10 of them) missing in
+       * one cycle above which the missing tables are reported as one monitor
+       * problem (wrong warehouse, revoked grants) instead of one incident each.
+       */
+      massMissing: z.number().min(0).max(1).default(0.5),
     })
-    .default({ schedule: '*/15 * * * *', timezone: 'UTC', concurrency: 8, queryTimeout: { text: '5m', ms: 300_000 } }),
+    .default({
+      schedule: '*/15 * * * *',
+      timezone: 'UTC',
+      concurrency: 8,
+      queryTimeout: { text: '5m', ms: 300_000 },
+      futureTolerance: { text: '5m', ms: 300_000 },
+      massMissing: 0.5,
+    }),
   platform: z.strictObject({ slackChannel: channel.optional() }).default({}),
   /** Slack connection settings; read by the Slack app, kept opaque here. */
   slack: z.record(z.string(), z.unknown()).optional(),

@@ -23,6 +23,10 @@ export interface Defaults {
   readonly timezone: string;
   readonly concurrency: number;
   readonly queryTimeoutMs: number;
+  /** How far in the future a freshness timestamp may be before freshness fails. */
+  readonly futureToleranceMs: number;
+  /** Share of a database's products missing in one cycle that is read as one monitor problem. */
+  readonly massMissing: number;
 }
 
 export interface Workspace {
