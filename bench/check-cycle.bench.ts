@@ -117,3 +117,6 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
     rows,
   );
 }
+
+/** The storm bench runs `meshwatch check` on the same warehouse. */
+export { buildWarehouse as buildBenchWarehouse, SCHEMAS as BENCH_SCHEMAS };

@@ -63,7 +63,26 @@ function brokenRead(reads: ColumnSet, broken: ReadonlySet<string> | undefined): 
   return hit.length > 0 ? hit : false;
 }
 
-export function impactOf(catalog: Catalog, productId: string, brokenColumns?: readonly string[]): Impact {
+/**
+ * Entries some other impact already lists, to be left out (see `impactOf`).
+ * Precondition: `products` is closed downstream — every product and consumer
+ * downstream of a covered product is itself covered. That holds for any union
+ * of impacts, because everything an impact reaches past its first hop counts
+ * as wholly broken; it lets the walk stop at a covered product instead of
+ * walking (and dropping) everything below it.
+ */
+export interface CoveredEntries {
+  readonly products: ReadonlySet<string>;
+  readonly consumers: ReadonlySet<string>;
+}
+
+/**
+ * With `covered`, only the entries not already covered are returned, and the
+ * cost is that of the uncovered part: a product caused by an upstream root
+ * whose impact already lists everything below it costs one look at its direct
+ * edges.
+ */
+export function impactOf(catalog: Catalog, productId: string, brokenColumns?: readonly string[], covered?: CoveredEntries): Impact {
   catalog.product(productId); // throws UnknownProductError with suggestions
   const rootBroken = brokenColumns && brokenColumns.length > 0 ? new Set(brokenColumns.map((c) => catalog.columnKey(c))) : undefined;
 
@@ -93,7 +112,7 @@ export function impactOf(catalog: Catalog, productId: string, brokenColumns?: re
     for (const current of frontier) {
       const broken = current === productId ? rootBroken : undefined;
       for (const link of catalog.consumersOf(current)) {
-        if (seenConsumers.has(link.consumer.id)) continue;
+        if (seenConsumers.has(link.consumer.id) || covered?.consumers.has(link.consumer.id)) continue;
         const hit = brokenRead(link.columns, broken);
         if (hit === false) continue;
         seenConsumers.add(link.consumer.id);
@@ -107,7 +126,7 @@ export function impactOf(catalog: Catalog, productId: string, brokenColumns?: re
         });
       }
       for (const edge of catalog.downstreamOf(current)) {
-        if (parent.has(edge.product)) continue;
+        if (parent.has(edge.product) || covered?.products.has(edge.product)) continue;
         const hit = brokenRead(edge.columns, broken);
         if (hit === false) continue;
         parent.set(edge.product, current);
@@ -140,6 +159,9 @@ export interface ImpactGroup {
 
 export const NO_BUSINESS_UNIT = '(no business unit)';
 
+/** Names as people sort them: `bu2` before `bu10`. */
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
 /** Groups an impact by business unit, then domain, both sorted by name; for people-facing output. */
 export function groupImpact(impact: Impact): ImpactGroup[] {
   const units = new Map<string, Map<string, { products: ImpactedProduct[]; consumers: ImpactedConsumer[] }>>();
@@ -154,9 +176,9 @@ export function groupImpact(impact: Impact): ImpactGroup[] {
   for (const p of impact.products) bucket(p.businessUnit, p.domain).products.push(p);
   for (const c of impact.consumers) bucket(c.businessUnit, c.domain).consumers.push(c);
   return [...units.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byName(a, b))
     .map(([businessUnit, byDomain]) => ({
       businessUnit,
-      domains: [...byDomain.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([domain, v]) => ({ domain, ...v })),
+      domains: [...byDomain.entries()].sort(([a], [b]) => byName(a, b)).map(([domain, v]) => ({ domain, ...v })),
     }));
 }

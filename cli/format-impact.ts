@@ -16,25 +16,54 @@ export function summarizeImpact(impact: Impact): string {
 /**
  * Impact for a terminal: grouped by business unit, then domain; each entry
  * with the path that makes it affected. `indent` nests it under a heading.
+ * With `maxPerUnit`, at most that many entries are named per business unit,
+ * then "… and N more in <unit>": a hub's blast radius stays readable.
  */
-export function formatImpactText(impact: Impact, catalog: Catalog, indent = ''): string[] {
+export function formatImpactText(impact: Impact, catalog: Catalog, indent = '', maxPerUnit = Infinity): string[] {
   const lines: string[] = [];
   for (const group of groupImpact(impact)) {
     lines.push(`${indent}${group.businessUnit}`);
+    let left = maxPerUnit;
+    let hidden = 0;
     for (const { domain, products, consumers } of group.domains) {
+      if (left <= 0) {
+        hidden += products.length + consumers.length;
+        continue;
+      }
       const name = catalog.domain(domain)?.name;
       lines.push(`${indent}  ${domain}${name && name !== domain ? ` (${name})` : ''}`);
-      const width = Math.max(...products.map((p) => p.id.length), ...consumers.map((c) => c.id.length));
-      for (const p of products) {
+      const shownProducts = products.slice(0, left);
+      const shownConsumers = consumers.slice(0, left - shownProducts.length);
+      left -= shownProducts.length + shownConsumers.length;
+      hidden += products.length - shownProducts.length + consumers.length - shownConsumers.length;
+      const width = Math.max(...shownProducts.map((p) => p.id.length), ...shownConsumers.map((c) => c.id.length));
+      for (const p of shownProducts) {
         lines.push(`${indent}    product   ${p.id.padEnd(width)}  via ${arrow(p.via)}${p.columns ? `  (reads ${p.columns.join(', ')})` : ''}`);
       }
-      for (const c of consumers) {
+      for (const c of shownConsumers) {
         const details = [c.channel ?? '', c.columns ? `reads ${c.columns.join(', ')}` : '', c.via.length > 1 ? `via ${arrow(c.via)}` : '']
           .filter(Boolean)
           .join('  ');
         lines.push(`${indent}    consumer  ${c.id.padEnd(width)}  ${details}`.trimEnd());
       }
     }
+    if (hidden > 0) lines.push(`${indent}  … and ${hidden.toLocaleString('en-US')} more in ${group.businessUnit}`);
   }
   return lines;
+}
+
+/**
+ * A large blast radius in one line per business unit: counts, then at most
+ * `maxPerUnit` names (consumers first: they are the people hurt), then
+ * "… and N more". For storms, where one line per entry would bury the reader.
+ */
+export function formatImpactCompact(impact: Impact, indent: string, maxPerUnit: number): string[] {
+  return groupImpact(impact).map((group) => {
+    const consumers = group.domains.flatMap((d) => d.consumers.map((c) => c.id));
+    const products = group.domains.flatMap((d) => d.products.map((p) => `${p.id} (product)`));
+    const names = [...consumers, ...products];
+    const shown = names.slice(0, maxPerUnit);
+    const more = names.length > shown.length ? ` … and ${(names.length - shown.length).toLocaleString('en-US')} more` : '';
+    return `${indent}${group.businessUnit} (${plural(consumers.length, 'consumer')}, ${plural(products.length, 'product')}): ${shown.join(', ')}${more}`;
+  });
 }

@@ -81,7 +81,9 @@ describe('meshwatch check', () => {
     const failing = run.stdout.indexOf('FAILING: 4 products');
     expect(failing).toBeGreaterThan(0);
     expect(run.stdout.indexOf('PASSING')).toBeGreaterThan(failing);
-    expect(run.stdout).toContain(`probably caused upstream: ${PLANTED_PROBLEMS.stale.product} fails too`);
+    expect(run.stdout).toContain('4 failing products in 3 root incidents');
+    expect(run.stdout).toContain(`probably caused upstream by ${PLANTED_PROBLEMS.stale.product}`);
+    expect(run.stdout).toMatch(new RegExp(`↳ ${PLANTED_PROBLEMS.staleUpstream.product.replace('.', '\\.')} .*freshness: stale`));
     expect(run.stdout).toContain('Who is hurt (broken columns: consent_marketing): 2 consumers and 1 downstream product in 2 business units, 2 domains');
   });
 

@@ -1,7 +1,7 @@
 import { Catalog } from '../../catalog/catalog.js';
 import { runCheckCycle, unavailableCycle, type CycleOutcome } from '../../checks/cycle.js';
 import { openWarehouse } from '../../checks/open-warehouse.js';
-import { buildReport, reportExitCode, reportToJson } from '../../checks/report.js';
+import { buildReport, reportExitCode, writeReportJson } from '../../checks/report.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../core/logger.js';
 import { formatCheckReport } from '../format-check.js';
@@ -42,6 +42,8 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
   };
   const outcome = await runCycle();
   const report = buildReport(catalog, outcome, { products: products.length, engine, durationMs: Date.now() - started });
-  io.stdout(options.format === 'json' ? `${reportToJson(report)}\n` : formatCheckReport(report, catalog));
+  // Streamed: a storm's report is larger than the longest string the engine can build.
+  if (options.format === 'json') writeReportJson(report, io.stdout);
+  else io.stdout(formatCheckReport(report, catalog));
   return reportExitCode(report);
 }
