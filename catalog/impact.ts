@@ -17,6 +17,7 @@
  * reported once (diamonds), with the shortest path (`via`) that reaches it.
  * Cost is proportional to the affected subgraph, never to the whole mesh.
  */
+import { nearest } from '../core/suggest.js';
 import type { Catalog, ColumnSet } from './catalog.js';
 
 export interface ImpactedProduct {
@@ -181,4 +182,23 @@ export function groupImpact(impact: Impact): ImpactGroup[] {
       businessUnit,
       domains: [...byDomain.entries()].sort(([a], [b]) => byName(a, b)).map(([domain, v]) => ({ domain, ...v })),
     }));
+}
+
+export interface UnknownColumn {
+  readonly column: string;
+  /** Declared columns closest to it, best first. */
+  readonly suggestions: readonly string[];
+}
+
+/**
+ * Columns a question names that the product does not declare. Without this,
+ * a typo in `--columns` would answer "nobody is affected", the one answer a
+ * monitoring tool must never give by mistake. Undefined when the product
+ * declares no schema: then there is nothing to check against.
+ */
+export function unknownColumns(catalog: Catalog, productId: string, columns: readonly string[]): UnknownColumn[] | undefined {
+  const declared = catalog.product(productId).schema?.columns.map((c) => c.name);
+  if (!declared) return undefined;
+  const keys = new Set(declared.map((name) => catalog.columnKey(name)));
+  return columns.filter((c) => !keys.has(catalog.columnKey(c))).map((column) => ({ column, suggestions: nearest(column, declared) }));
 }

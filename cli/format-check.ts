@@ -67,6 +67,7 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
     `meshwatch check · ${count(summary.products)} product${summary.products === 1 ? '' : 's'} · ${count(summary.checks)} check${summary.checks === 1 ? '' : 's'}: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error · ` +
       `${plural(summary.warehouseQueries, 'warehouse query', 'warehouse queries')} · ${(summary.durationMs / 1000).toFixed(1)} s`,
   ];
+  if (summary.products === 0) lines.push('nothing to check: the config has no products (product files go under products/)');
   if (report.incidents.length > 0) {
     lines.push(`${count(report.incidents.length)} failing product${report.incidents.length === 1 ? '' : 's'} in ${count(report.groups.length)} root incident${report.groups.length === 1 ? '' : 's'}`);
   }

@@ -7,4 +7,5 @@ export interface CliIo {
   readonly now: () => Date;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** 0 fine; 1 a check failed or could not be evaluated; 2 bad config or usage; 3 an internal error (a bug in meshwatch). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;

@@ -24,6 +24,8 @@ Usage:
   meshwatch impact PRODUCT --config DIR [--columns a,b] [--format text|json]
       Who is downstream of PRODUCT (if only the given columns broke). Exit 0, 2.
 
+Every command exits 3 on an internal error (a bug in meshwatch), with one line on stderr.
+
 Options:
   --config DIR    config directory with meshwatch.yaml, products/, consumers/ (default: .)
   --format FMT    text (default) or json: one JSON document on stdout; logs go to stderr
@@ -117,10 +119,25 @@ function reportError(err: unknown, io: CliIo): number {
     io.stderr(`meshwatch: ${err.message}\n`);
     return EXIT.usage;
   }
-  if (err instanceof MeshwatchError) {
+  if (err instanceof MeshwatchError && err.origin !== 'bug') {
     io.stderr(`meshwatch: ${err.code}: ${err.message}\n`);
     return err.origin === 'user' ? EXIT.usage : EXIT.failed;
   }
-  io.stderr(`meshwatch: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return EXIT.failed;
+  return reportInternalError(err, io);
+}
+
+/**
+ * A bug: one line (scripts and people read stderr), exit 3 so that it is never
+ * mistaken for "a check failed" (1) or "bad config" (2). The stack only when
+ * asked for.
+ */
+export function reportInternalError(err: unknown, io: Pick<CliIo, 'stderr' | 'env'>): number {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const level = io.env.MESHWATCH_LOG_LEVEL;
+  if (level === 'debug' || level === 'trace') {
+    io.stderr(`meshwatch: internal error (a bug in meshwatch): ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  } else {
+    io.stderr(`meshwatch: internal error (a bug in meshwatch): ${message}; MESHWATCH_LOG_LEVEL=debug shows the stack\n`);
+  }
+  return EXIT.internal;
 }

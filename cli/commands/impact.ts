@@ -1,5 +1,6 @@
 import { Catalog } from '../../catalog/catalog.js';
-import { impactOf } from '../../catalog/impact.js';
+import { impactOf, unknownColumns } from '../../catalog/impact.js';
+import { UsageError } from '../../core/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { formatImpactText, summarizeImpact } from '../format-impact.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -14,6 +15,18 @@ export interface ImpactOptions {
 export async function impactCommand(options: ImpactOptions, io: CliIo): Promise<number> {
   const config = await loadConfig(options.config, { env: io.env });
   const catalog = new Catalog(config);
+  if (options.columns) {
+    const unknown = unknownColumns(catalog, options.product, options.columns);
+    if (unknown === undefined) io.stderr(`meshwatch: note: ${options.product} declares no schema, so --columns cannot be checked against it\n`);
+    else if (unknown.length > 0) {
+      const declared = catalog.product(options.product).schema!.columns.map((c) => c.name);
+      throw new UsageError(
+        unknown
+          .map(({ column, suggestions }) => `${options.product} declares no column "${column}"${suggestions.length > 0 ? ` (did you mean ${suggestions.join(', ')}?)` : ''}`)
+          .join('; ') + `; its columns: ${declared.join(', ')}`,
+      );
+    }
+  }
   const impact = impactOf(catalog, options.product, options.columns);
   if (options.format === 'json') {
     io.stdout(`${JSON.stringify(impact, null, 2)}\n`);
