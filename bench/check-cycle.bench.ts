@@ -62,7 +62,7 @@ async function naiveCycle(warehouse: Warehouse, products: readonly Product[], no
   await mapConcurrent(products, CONCURRENCY, async (product) => {
     const table = warehouse.resolve(product.table);
     const metadata = await warehouse.describeTables([table]);
-    const results = await checkProduct(product, table, metadata.get(warehouse.dialect.tableKey(table)), { warehouse, now });
+    const { results } = await checkProduct(product, table, metadata.get(warehouse.dialect.tableKey(table)), { warehouse, now });
     failures += results.filter((r) => r.status !== 'pass').length;
   });
   return { queries: warehouse.stats().queries - start, failures };
