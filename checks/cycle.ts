@@ -21,6 +21,11 @@ export interface CycleOptions {
   readonly signal?: AbortSignal | undefined;
   /** Products per aggregate-scan statement (within one domain); 1 sends one statement per product. */
   readonly batchSize?: number | undefined;
+  /**
+   * What a batch may span: `domain` (the default: one domain per statement, so
+   * Snowflake's QUERY_TAG attributes its cost to one domain) or `database`.
+   */
+  readonly batchWithin?: 'domain' | 'database' | undefined;
   /** `defaults.futureTolerance` / `defaults.massMissing`; the config defaults when absent. */
   readonly defaults?: Partial<Pick<Defaults, 'futureToleranceMs' | 'massMissing'>> | undefined;
 }
@@ -63,9 +68,10 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
     else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings) });
   });
 
+  const byDatabase = options.batchWithin === 'database';
   const scans = await runScans(
     warehouse,
-    plans.map((p) => p.plan.scan),
+    plans.map(({ index, plan }) => (byDatabase ? { ...plan.scan, group: `database:${tables[index]!.database.name}` } : plan.scan)),
     { batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, concurrency: options.concurrency, timeoutMs: options.timeoutMs, signal: options.signal },
   );
   let down = scans.warehouseProblem;

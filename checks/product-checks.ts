@@ -114,7 +114,7 @@ export function planProduct(product: Product, table: ResolvedTable, metadata: Ta
     }
     return map;
   });
-  return { product, ctx, plans, aliases, scan: { product: product.id, group: product.domain, table: quotedTable, columns } };
+  return { product, ctx, plans, aliases, scan: { product: product.id, domain: product.domain, group: product.domain, table: quotedTable, columns } };
 }
 
 function queryOptions(product: Product, check: string, ctx: ProductCheckContext): QueryOptions {

@@ -39,7 +39,8 @@ export interface ScanColumn {
 
 export interface ScanRequest {
   readonly product: string;
-  /** Batches stay within one group (the product's domain: one domain per query tag). */
+  readonly domain: string;
+  /** Batches stay within one group (normally the domain: one domain per query tag). */
   readonly group: string;
   /** The table, quoted by the dialect. */
   readonly table: string;
@@ -141,7 +142,7 @@ export async function runScans(warehouse: Warehouse, requests: readonly ScanRequ
   /** One product: one statement, else (for a reason in the SQL) one statement per expression. */
   const scanOne = async (request: ScanRequest): Promise<ScanOutcome> => {
     if (downError !== undefined) return failedAll(request, downError);
-    const queryOptions: QueryOptions = { ...base, product: request.product, domain: request.group };
+    const queryOptions: QueryOptions = { ...base, product: request.product, domain: request.domain };
     const select = (columns: readonly ScanColumn[]) =>
       `select ${columns.map((c) => `${c.sql} as ${quoteAlias(c.alias)}`).join(', ')} from ${request.table}`;
     try {
@@ -180,7 +181,8 @@ export async function runScans(warehouse: Warehouse, requests: readonly ScanRequ
     const { sql, slots } = batchStatement(members, quoteAlias);
     let rows: Row[];
     try {
-      rows = await warehouse.query(sql, { ...base, domain: members[0]!.group, products: members.map((m) => m.product) });
+      const domain = members.every((m) => m.domain === members[0]!.domain) ? members[0]!.domain : undefined;
+      rows = await warehouse.query(sql, { ...base, domain, products: members.map((m) => m.product) });
     } catch (err) {
       noteDown(err);
       if (isOperational(err)) {
