@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { runCheckCycle } from '../checks/cycle.js';
+import { runCheckCycle, type CycleOptions } from '../checks/cycle.js';
 import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
 import { checkProduct } from '../checks/product-checks.js';
 import type { Warehouse } from '../checks/warehouse.js';
@@ -62,14 +62,30 @@ async function naiveCycle(warehouse: Warehouse, products: readonly Product[], no
   await mapConcurrent(products, CONCURRENCY, async (product) => {
     const table = warehouse.resolve(product.table);
     const metadata = await warehouse.describeTables([table]);
-    const results = await checkProduct(product, table, metadata.get(warehouse.dialect.tableKey(table)), { warehouse, now });
+    const { results } = await checkProduct(product, table, metadata.get(warehouse.dialect.tableKey(table)), { warehouse, now });
     failures += results.filter((r) => r.status !== 'pass').length;
   });
   return { queries: warehouse.stats().queries - start, failures };
 }
 
+interface CycleRun {
+  readonly ms: number;
+  readonly statements: number;
+  readonly checks: number;
+}
+
+async function timedCycle(warehouse: Warehouse, products: readonly Product[], now: Date, options: Pick<CycleOptions, 'batchSize' | 'batchWithin'>): Promise<CycleRun> {
+  const start = performance.now();
+  const outcome = await runCheckCycle(warehouse, { products, now, concurrency: CONCURRENCY, ...options });
+  const elapsed = performance.now() - start;
+  const notPassing = outcome.results.filter((r) => r.status !== 'pass');
+  if (notPassing.length > 0) throw new Error(`bench mesh should pass every check, got ${notPassing.length} others, e.g. ${JSON.stringify(notPassing[0])}`);
+  return { ms: elapsed, statements: outcome.queries, checks: outcome.results.length };
+}
+
 export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
   const rows: string[][] = [];
+  const statementRows: string[][] = [];
   for (const size of sizes) {
     const file = path.join(tmpdir(), `meshwatch-bench-v1-${size}.duckdb`);
     let start = performance.now();
@@ -83,26 +99,33 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
       const warehouse = await openDuckdbWarehouse({ path: file, catalog: path.basename(file, '.duckdb') }, { connections: CONCURRENCY });
       try {
         const now = new Date();
-        start = performance.now();
-        const outcome = await runCheckCycle(warehouse, { products: config.products, now, concurrency: CONCURRENCY });
-        const batchedMs = performance.now() - start;
-        const notPassing = outcome.results.filter((r) => r.status !== 'pass');
-        if (notPassing.length > 0) throw new Error(`bench mesh should pass every check, got ${notPassing.length} others, e.g. ${JSON.stringify(notPassing[0])}`);
+        const perDomain = await timedCycle(warehouse, config.products, now, {});
+        const perDatabase = await timedCycle(warehouse, config.products, now, { batchWithin: 'database' });
+        const perProduct = await timedCycle(warehouse, config.products, now, { batchSize: 1 });
 
         const sample = config.products.slice(0, Math.min(NAIVE_SAMPLE, size));
         start = performance.now();
         const naive = await naiveCycle(warehouse, sample, now);
         const naiveSampleMs = performance.now() - start;
         const scale = size / sample.length;
+        const n = (v: number) => v.toLocaleString('en-US');
         rows.push([
-          size.toLocaleString('en-US'),
-          outcome.results.length.toLocaleString('en-US'),
-          ms(batchedMs),
-          `${outcome.queries.toLocaleString('en-US')} (1 metadata)`,
+          n(size),
+          n(perDomain.checks),
+          ms(perDomain.ms),
+          ms(perDatabase.ms),
+          ms(perProduct.ms),
           `${ms(naiveSampleMs * scale)}${scale > 1 ? ` (from ${sample.length})` : ''}`,
-          `${Math.round(naive.queries * scale).toLocaleString('en-US')} (${size.toLocaleString('en-US')} metadata)`,
-          `${((naiveSampleMs * scale) / batchedMs).toFixed(1)}x`,
+          `${(perProduct.ms / perDomain.ms).toFixed(1)}x`,
           ms(buildMs),
+        ]);
+        statementRows.push([
+          n(size),
+          `${n(perDomain.statements)} (${n(perDomain.statements - 1)} scans)`,
+          `${n(perDatabase.statements)} (${n(perDatabase.statements - 1)} scans)`,
+          `${n(perProduct.statements)} (${n(perProduct.statements - 1)} scans)`,
+          `${n(Math.round(naive.queries * scale))} (${n(size)} metadata)`,
+          n(Math.floor(size / 20)),
         ]);
       } finally {
         await warehouse.close();
@@ -112,9 +135,14 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
     }
   }
   printTable(
-    `Check cycle on DuckDB: freshness + schema + rowCount per product, ${SCHEMAS} schemas, concurrency ${CONCURRENCY}`,
-    ['products', 'checks', 'batched cycle', 'batched queries', 'naive cycle', 'naive queries', 'speed-up', 'warehouse build (cached)'],
+    `Check cycle on DuckDB: freshness + schema + rowCount per product, ${SCHEMAS} schemas, domains of 10 products, concurrency ${CONCURRENCY}: wall time`,
+    ['products', 'checks', 'batched per domain', 'batched per database', 'one scan per product', 'naive (metadata per table)', 'batched vs one per product', 'warehouse build (cached)'],
     rows,
+  );
+  printTable(
+    'Statements per cycle (1 metadata + aggregate scans; no owner SQL or failing rules in the bench mesh)',
+    ['products', 'batched per domain (≤ 50)', 'batched per database (≤ 50)', 'one scan per product', 'naive', 'goal: scans ≤ products / 20'],
+    statementRows,
   );
 }
 

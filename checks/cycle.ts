@@ -1,14 +1,17 @@
 /**
  * One check cycle over many products: metadata for all of them in one batch
  * (at most one columns query per database, see Warehouse.describeTables),
- * then each product's checks with bounded concurrency. Used by
- * `meshwatch check` and by the scheduler's workers.
+ * then every product's aggregate scan, batched across the products of a
+ * domain (scan-batch.ts), then each product's evaluation and follow-ups with
+ * bounded concurrency. Used by `meshwatch check` and by the scheduler's workers.
  */
-import type { Product } from '../config/types.js';
+import type { Defaults, Product } from '../config/types.js';
 import { mapConcurrent } from '../core/concurrency.js';
-import { checkProduct, errorResults } from './product-checks.js';
+import { DEFAULT_SETTINGS } from './kinds/kind.js';
+import { errorResults, evaluateProduct, missingTableResults, planProduct, type ProductPlan } from './product-checks.js';
 import type { CheckResult } from './result.js';
-import { isWarehouseDownCode, problemOf, type Warehouse, type WarehouseProblem } from './warehouse.js';
+import { DEFAULT_BATCH_SIZE, runScans } from './scan-batch.js';
+import { problemOf, type Warehouse, type WarehouseProblem } from './warehouse.js';
 
 export interface CycleOptions {
   readonly products: readonly Product[];
@@ -16,6 +19,15 @@ export interface CycleOptions {
   readonly concurrency: number;
   readonly timeoutMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Products per aggregate-scan statement (within one domain); 1 sends one statement per product. */
+  readonly batchSize?: number | undefined;
+  /**
+   * What a batch may span: `domain` (the default: one domain per statement, so
+   * Snowflake's QUERY_TAG attributes its cost to one domain) or `database`.
+   */
+  readonly batchWithin?: 'domain' | 'database' | undefined;
+  /** `defaults.futureTolerance` / `defaults.massMissing`; the config defaults when absent. */
+  readonly defaults?: Partial<Pick<Defaults, 'futureToleranceMs' | 'massMissing'>> | undefined;
 }
 
 export type { WarehouseProblem };
@@ -37,6 +49,8 @@ export function unavailableCycle(products: readonly Product[], err: unknown, now
 
 export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions): Promise<CycleOutcome> {
   const start = warehouse.stats().queries;
+  const at = options.now.toISOString();
+  const settings = { ...DEFAULT_SETTINGS, ...(options.defaults?.futureToleranceMs !== undefined ? { futureToleranceMs: options.defaults.futureToleranceMs } : {}) };
   const tables = options.products.map((p) => warehouse.resolve(p.table));
   let metadata;
   try {
@@ -45,20 +59,27 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
     return unavailableCycle(options.products, err, options.now, warehouse.stats().queries - start);
   }
 
-  let down: WarehouseProblem | undefined;
-  const perProduct = await mapConcurrent(options.products, options.concurrency, async (product, i) => {
-    // Once the warehouse is known to be down, do not hammer it product by product.
-    if (down) return errorResults(product, down, options.now.toISOString());
-    const table = tables[i]!;
-    const results = await checkProduct(product, table, metadata.get(warehouse.dialect.tableKey(table)), {
-      warehouse,
-      now: options.now,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
-    const fatal = results.find((r) => r.status === 'error' && isWarehouseDownCode(r.errorCode));
-    if (fatal) down ??= { code: fatal.errorCode!, message: fatal.message.replace(/^could not evaluate: /, '') };
-    return results;
+  // Only tables the metadata step found are scanned; a missing one is a result.
+  const perProduct: CheckResult[][] = options.products.map(() => []);
+  const plans: Array<{ index: number; plan: ProductPlan }> = [];
+  options.products.forEach((product, i) => {
+    const found = metadata.get(warehouse.dialect.tableKey(tables[i]!));
+    if (!found) perProduct[i] = missingTableResults(product, at);
+    else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings) });
+  });
+
+  const byDatabase = options.batchWithin === 'database';
+  const scans = await runScans(
+    warehouse,
+    plans.map(({ index, plan }) => (byDatabase ? { ...plan.scan, group: `database:${tables[index]!.database.name}` } : plan.scan)),
+    { batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, concurrency: options.concurrency, timeoutMs: options.timeoutMs, signal: options.signal },
+  );
+  let down = scans.warehouseProblem;
+  const ctx = { warehouse, now: options.now, timeoutMs: options.timeoutMs, signal: options.signal, settings };
+  await mapConcurrent(plans, options.concurrency, async ({ index, plan }, k) => {
+    const outcome = await evaluateProduct(plan, scans.outcomes[k]!, ctx, down);
+    down ??= outcome.warehouseProblem;
+    perProduct[index] = outcome.results;
   });
   return {
     results: perProduct.flat(),

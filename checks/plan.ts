@@ -3,6 +3,7 @@
  * and to report every one of them as `error` when the warehouse is down.
  */
 import type { Product } from '../config/types.js';
+import { CHECK_KINDS } from './kinds/registry.js';
 import type { CheckKind } from './result.js';
 
 export interface PlannedCheck {
@@ -11,19 +12,9 @@ export interface PlannedCheck {
   readonly columns: readonly string[];
 }
 
+/** In the order of the original config-driven plan: freshness, schema, then the contract rules. */
 export function planChecks(product: Product): PlannedCheck[] {
-  const checks: PlannedCheck[] = [];
-  if (product.freshness) checks.push({ check: 'freshness', kind: 'freshness', columns: [] });
-  if (product.schema) checks.push({ check: 'schema', kind: 'schema', columns: [] });
-  const contract = product.contract;
-  if (contract) {
-    if (contract.rowCount) checks.push({ check: 'contract.rowCount', kind: 'contract', columns: [] });
-    for (const column of contract.notNull) checks.push({ check: `contract.notNull.${column}`, kind: 'contract', columns: [column] });
-    for (const column of contract.unique) checks.push({ check: `contract.unique.${column}`, kind: 'contract', columns: [column] });
-    for (const column of Object.keys(contract.acceptedValues)) {
-      checks.push({ check: `contract.acceptedValues.${column}`, kind: 'contract', columns: [column] });
-    }
-    for (const rule of contract.sql) checks.push({ check: `contract.sql.${rule.name}`, kind: 'contract', columns: [] });
-  }
-  return checks;
+  const planned = CHECK_KINDS.flatMap((kind) => kind.planned(product));
+  // Freshness first, as reports have always listed it.
+  return [...planned.filter((p) => p.kind === 'freshness'), ...planned.filter((p) => p.kind !== 'freshness')];
 }

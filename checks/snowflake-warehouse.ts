@@ -350,17 +350,36 @@ async function probeLogin(sdk: SnowflakeSdk, options: Record<string, unknown>): 
   await new Promise<void>((resolve) => connection.destroy(() => resolve()));
 }
 
-function queryTag(options: QueryOptions | undefined, op: string): string {
-  const tag: Record<string, string> = { app: 'meshwatch' };
+/** QUERY_TAG holds at most 2000 characters. */
+const QUERY_TAG_LIMIT = 2000;
+
+/**
+ * The statement's QUERY_TAG, for cost per domain and product. A batched scan
+ * is `{"app","domain","products":[…],"check":"scan","op"}`; where the product
+ * list would pass the limit it is cut, and `"more"` counts the ids left out.
+ */
+export function queryTag(options: QueryOptions | undefined, op: string): string {
+  const tag: Record<string, string | number | string[]> = { app: 'meshwatch' };
   if (options?.product !== undefined) tag.product = options.product;
   if (options?.domain !== undefined) tag.domain = options.domain;
+  const products = options?.products;
+  if (products !== undefined) tag.products = [...products];
   if (options?.check !== undefined) tag.check = options.check;
   tag.op = op;
-  // QUERY_TAG holds at most 2000 characters.
   let json = JSON.stringify(tag);
+  if (products !== undefined && json.length > QUERY_TAG_LIMIT) {
+    // Keep as many ids as fit beside the count of the rest.
+    let kept = products.length;
+    const attempt = (n: number) => JSON.stringify({ ...tag, products: products.slice(0, n), more: products.length - n });
+    while (kept > 0 && attempt(kept).length > QUERY_TAG_LIMIT) kept = Math.min(kept - 1, Math.floor((kept * QUERY_TAG_LIMIT) / attempt(kept).length));
+    tag.products = products.slice(0, kept);
+    tag.more = products.length - kept;
+    json = JSON.stringify(tag);
+  }
   for (const key of ['check', 'product', 'domain'] as const) {
-    if (json.length <= 2000) break;
-    if (tag[key] !== undefined) tag[key] = tag[key].slice(0, 200);
+    if (json.length <= QUERY_TAG_LIMIT) break;
+    const value = tag[key];
+    if (typeof value === 'string') tag[key] = value.slice(0, 200);
     json = JSON.stringify(tag);
   }
   return json;

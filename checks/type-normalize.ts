@@ -17,6 +17,11 @@
  * | timestamp_tz    | TIMESTAMPTZ, TIMESTAMP_TZ, TIMESTAMP WITH TIME ZONE                           |
  * | boolean, date,  | BOOL/BOOLEAN/LOGICAL, DATE, TIME, BLOB/BINARY/VARBINARY/BYTEA,               |
  * | time, binary    | others compared by name                                                      |
+ * | list            | T[], LIST(T) (any spacing; T normalised); T[n] is a fixed-size array         |
+ * | struct, union   | STRUCT(name T, ...), UNION(name T, ...): field names (unquoted: any case) and |
+ * |                 | normalised types, in order                                                    |
+ * | map             | MAP(K, V), both normalised                                                    |
+ * | enum            | ENUM('a', 'b'): the values, in order                                          |
  *
  * Widening is compatible (reported as a note): a larger integer, a decimal
  * with at least as many integer and fraction digits, an integer into a
@@ -32,7 +37,11 @@ export type CanonicalType =
   | { readonly family: 'decimal'; readonly precision: number; readonly scale: number }
   | { readonly family: 'float'; readonly bits: number }
   | { readonly family: 'string'; readonly length?: number | undefined }
-  | { readonly family: 'named'; readonly name: string };
+  | { readonly family: 'named'; readonly name: string }
+  | { readonly family: 'list'; readonly element: CanonicalType; readonly size?: number | undefined }
+  | { readonly family: 'struct' | 'union'; readonly fields: ReadonlyArray<{ readonly name: string; readonly type: CanonicalType }> }
+  | { readonly family: 'map'; readonly key: CanonicalType; readonly value: CanonicalType }
+  | { readonly family: 'enum'; readonly values: readonly string[] };
 
 const INTEGER_BYTES: Record<string, number> = {
   TINYINT: 1, INT1: 1, BYTEINT: 1,
@@ -52,15 +61,74 @@ const SNOWFLAKE_MAX_STRING = 16_777_216;
 
 const NAMED: Record<string, string> = {
   BOOL: 'BOOLEAN', BOOLEAN: 'BOOLEAN', LOGICAL: 'BOOLEAN',
-  DATE: 'DATE', TIME: 'TIME',
+  DATE: 'DATE', TIME: 'TIME', 'TIME WITHOUT TIME ZONE': 'TIME', TIMETZ: 'TIMETZ', 'TIME WITH TIME ZONE': 'TIMETZ',
   TIMESTAMP: 'TIMESTAMP_NTZ', DATETIME: 'TIMESTAMP_NTZ', TIMESTAMP_NTZ: 'TIMESTAMP_NTZ', 'TIMESTAMP WITHOUT TIME ZONE': 'TIMESTAMP_NTZ',
   TIMESTAMP_S: 'TIMESTAMP_NTZ', TIMESTAMP_MS: 'TIMESTAMP_NTZ', TIMESTAMP_NS: 'TIMESTAMP_NTZ', TIMESTAMP_US: 'TIMESTAMP_NTZ',
   TIMESTAMPTZ: 'TIMESTAMP_TZ', TIMESTAMP_TZ: 'TIMESTAMP_TZ', 'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP_TZ',
   TIMESTAMP_LTZ: 'TIMESTAMP_LTZ',
   BLOB: 'BINARY', BYTEA: 'BINARY', BINARY: 'BINARY', VARBINARY: 'BINARY',
+  BIT: 'BIT', BITSTRING: 'BIT', VARINT: 'BIGNUM', BIGNUM: 'BIGNUM',
 };
 
+/** Splits `a, b(c, d), 'e,f'` at top-level commas (outside parentheses, brackets and quotes). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) {
+        if (text[i + 1] === quote) i++;
+        else quote = undefined;
+      }
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p !== '');
+}
+
+/** A struct or union field: `name TYPE`, the name quoted (exact) or bare (any case). */
+function parseField(text: string, engine: Engine): { name: string; type: CanonicalType } {
+  const quoted = /^"((?:[^"]|"")*)"\s*(.*)$/s.exec(text);
+  if (quoted) return { name: quoted[1]!.replaceAll('""', '"'), type: normalizeType(quoted[2]!, engine) };
+  const bare = /^(\S+)\s+(.*)$/s.exec(text);
+  if (bare) return { name: bare[1]!.toLowerCase(), type: normalizeType(bare[2]!, engine) };
+  return { name: text.toLowerCase(), type: { family: 'named', name: '' } };
+}
+
+/** Compound types (lists, structs, maps, enums, unions), or undefined for a scalar. */
+function normalizeCompound(text: string, engine: Engine): CanonicalType | undefined {
+  // A trailing [] or [n] outside parentheses makes a list (or fixed-size array) of what precedes it.
+  const array = /^(.*\S)\s*\[\s*(\d*)\s*\]$/s.exec(text);
+  if (array && !/\)\s*$/.test(text)) {
+    const size = array[2] === '' ? undefined : Number(array[2]);
+    return { family: 'list', element: normalizeType(array[1]!, engine), size };
+  }
+  const call = /^([A-Za-z_]+)\s*\((.*)\)$/s.exec(text);
+  if (!call) return undefined;
+  const name = call[1]!.toUpperCase();
+  const args = splitTopLevel(call[2]!);
+  if (name === 'LIST' && args.length === 1) return { family: 'list', element: normalizeType(args[0]!, engine) };
+  if (name === 'ARRAY' && args.length === 2 && /^\d+$/.test(args[1]!)) return { family: 'list', element: normalizeType(args[0]!, engine), size: Number(args[1]) };
+  if (name === 'MAP' && args.length === 2) return { family: 'map', key: normalizeType(args[0]!, engine), value: normalizeType(args[1]!, engine) };
+  if (name === 'STRUCT' || name === 'ROW' || name === 'UNION') {
+    return { family: name === 'UNION' ? 'union' : 'struct', fields: args.map((a) => parseField(a, engine)) };
+  }
+  if (name === 'ENUM') return { family: 'enum', values: args.map((a) => (/^'(.*)'$/s.exec(a)?.[1] ?? a).replaceAll("''", "'")) };
+  return undefined;
+}
+
 export function normalizeType(text: string, engine: Engine): CanonicalType {
+  const compound = normalizeCompound(text.trim(), engine);
+  if (compound) return compound;
   const upper = text.trim().toUpperCase().replace(/\s+/g, ' ');
   const match = /^([A-Z_][A-Z0-9_ ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(upper);
   const base = match?.[1] ?? upper;
@@ -98,6 +166,15 @@ export function formatCanonical(type: CanonicalType): string {
       return type.length === undefined ? 'VARCHAR' : `VARCHAR(${type.length})`;
     case 'named':
       return type.name;
+    case 'list':
+      return `${formatCanonical(type.element)}[${type.size ?? ''}]`;
+    case 'struct':
+    case 'union':
+      return `${type.family.toUpperCase()}(${type.fields.map((f) => `"${f.name.replaceAll('"', '""')}" ${formatCanonical(f.type)}`).join(', ')})`;
+    case 'map':
+      return `MAP(${formatCanonical(type.key)}, ${formatCanonical(type.value)})`;
+    case 'enum':
+      return `ENUM(${type.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')})`;
   }
 }
 

@@ -63,6 +63,8 @@ export interface QueryOptions {
   readonly product?: string | undefined;
   readonly check?: string | undefined;
   readonly domain?: string | undefined;
+  /** A statement for many products at once (a batched scan): their ids, for QUERY_TAG. */
+  readonly products?: readonly string[] | undefined;
 }
 
 export interface SqlDialect {

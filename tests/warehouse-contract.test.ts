@@ -108,10 +108,15 @@ describe('the demo mesh gives the same results on DuckDB and on Snowflake', () =
       expect(new Set(duck.results.map((r) => r.kind))).toEqual(new Set(['freshness', 'schema', 'contract']));
       expect(duck.results.some((r) => r.status === 'fail')).toBe(true);
       expect(comparable(snow.results)).toEqual(comparable(duck.results));
-      // Every statement the cycle sent to Snowflake was tagged with its product and check.
+      // Every statement the cycle sent to Snowflake was tagged with its domain, its product (or a batch's products) and check.
       const checkQueries = fake.queries.filter((q) => (q.queryTag as { op?: string }).op === 'query');
       expect(checkQueries.length).toBeGreaterThan(0);
-      for (const q of checkQueries) expect(q.queryTag).toMatchObject({ app: 'meshwatch', product: expect.any(String), check: expect.any(String) });
+      for (const q of checkQueries) {
+        const tag = q.queryTag as { products?: unknown };
+        expect(q.queryTag).toMatchObject({ app: 'meshwatch', domain: expect.any(String), check: expect.any(String) });
+        if (tag.products === undefined) expect(q.queryTag).toMatchObject({ product: expect.any(String) });
+        else expect(q.queryTag).toMatchObject({ check: 'scan', products: expect.arrayContaining([expect.any(String)]) });
+      }
       // Metadata for every product of the one database: two statements.
       expect(fake.queries.filter((q) => (q.queryTag as { op?: string }).op === 'describeTables')).toHaveLength(2);
     } finally {
