@@ -11,6 +11,8 @@ import { MeshwatchError, UsageError, errorMessage } from '../core/errors.js';
 import { impactCommand } from './commands/impact.js';
 import { validateCommand } from './commands/validate.js';
 import { checkCommand } from './commands/check.js';
+import { incidentCommand } from './commands/incident.js';
+import { serveCommand } from './commands/serve.js';
 import { EXIT, type CliIo } from './io.js';
 
 export const HELP = `meshwatch: monitors the data products of a data mesh and tells producers and consumers when one breaks
@@ -23,6 +25,12 @@ Usage:
       Exit 0 no failure, 1 a check failed or could not be evaluated, 2 bad config or usage.
   meshwatch impact PRODUCT --config DIR [--columns a,b] [--format text|json]
       Who is downstream of PRODUCT (if only the given columns broke). Exit 0, 2.
+  meshwatch serve --config DIR [--port N] [--shutdown-timeout 30s]
+      Scheduler, workers, notifier and HTTP (/healthz, /readyz) on one port (env PORT, default 8080).
+      Redis from REDIS_URL, else redis.url. SIGHUP reloads config; SIGTERM/SIGINT drain and exit 0.
+  meshwatch incident ack|snooze|unsnooze|resolve ID --by NAME [--until 2h|ISO-TIME] [--config DIR]
+  meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
+      Act on incidents in Redis (who and when are recorded). Exit 0, 2.
 
 Every command exits 3 on an internal error (a bug in meshwatch), with one line on stderr.
 
@@ -97,8 +105,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (wantsHelp) return help(io);
         return await checkCommand({ config: values.config ?? '.', product: values.product, format: parseFormat(values.format) }, io);
       }
+      case 'serve': {
+        const { values, help: wantsHelp } = parse(rest, ['config', 'port', 'shutdown-timeout'], 0);
+        if (wantsHelp) return help(io);
+        return await serveCommand({ config: values.config ?? '.', port: values.port, shutdownTimeout: values['shutdown-timeout'] }, io);
+      }
+      case 'incident': {
+        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'by', 'until', 'state', 'format'], 2);
+        if (wantsHelp) return help(io);
+        const [action, id] = positionals;
+        if (!action) throw new UsageError('incident needs an action: list, ack, snooze, unsnooze, resolve');
+        return await incidentCommand(
+          { action, id, by: values.by, until: values.until, state: values.state, config: values.config ?? '.', format: parseFormat(values.format) },
+          io,
+        );
+      }
       default:
-        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact (see meshwatch --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident (see meshwatch --help)`);
     }
   } catch (err) {
     return reportError(err, io);

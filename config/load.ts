@@ -158,6 +158,9 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
           massMissing: defaults.massMissing,
         },
         platform: workspaceRaw.platform,
+        redis: workspaceRaw.redis,
+        history: { results: workspaceRaw.history.results, maxAgeMs: workspaceRaw.history.maxAge.ms },
+        escalation: { remindMs: workspaceRaw.escalation.remind.ms },
         slack: workspaceRaw.slack,
         domains: workspaceRaw.domains,
       };

@@ -147,6 +147,27 @@ export const workspaceFileSchema = z.strictObject({
       massMissing: 0.5,
     }),
   platform: z.strictObject({ slackChannel: channel.optional() }).default({}),
+  /** Redis for `meshwatch serve` and `meshwatch incident`; REDIS_URL in the environment wins. */
+  redis: z
+    .strictObject({
+      url: z.url({ error: (iss) => `expected a Redis URL like redis://localhost:6379, got ${describeValue(iss.input)}` }).optional(),
+      /** Key prefix for every meshwatch and BullMQ key; braces make it a Redis Cluster hash tag. */
+      prefix: nonEmpty('a Redis key prefix').optional(),
+    })
+    .default({}),
+  /** What `meshwatch serve` keeps per product in Redis. */
+  history: z
+    .strictObject({
+      results: z.int().min(1).max(10_000).default(100),
+      maxAge: durationSchema.default({ text: '30d', ms: 30 * 86_400_000 }),
+    })
+    .default({ results: 100, maxAge: { text: '30d', ms: 30 * 86_400_000 } }),
+  escalation: z
+    .strictObject({
+      /** A reminder goes to the producer after this long while unacknowledged and not snoozed. */
+      remind: durationSchema.default({ text: '1h', ms: 3_600_000 }),
+    })
+    .default({ remind: { text: '1h', ms: 3_600_000 } }),
   /** Slack connection settings; read by the Slack app, kept opaque here. */
   slack: z.record(z.string(), z.unknown()).optional(),
   domains: z

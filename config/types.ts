@@ -29,8 +29,26 @@ export interface Defaults {
   readonly massMissing: number;
 }
 
+export interface RedisSettings {
+  readonly url?: string | undefined;
+  readonly prefix?: string | undefined;
+}
+
+export interface HistorySettings {
+  /** Results kept per product. */
+  readonly results: number;
+  readonly maxAgeMs: number;
+}
+
+export interface EscalationSettings {
+  readonly remindMs: number;
+}
+
 export interface Workspace {
   readonly warehouse: WarehouseConfig;
+  readonly redis: RedisSettings;
+  readonly history: HistorySettings;
+  readonly escalation: EscalationSettings;
   readonly defaults: Defaults;
   readonly platform: { readonly slackChannel?: string | undefined };
   readonly slack?: Record<string, unknown> | undefined;

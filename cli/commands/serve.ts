@@ -1,0 +1,96 @@
+/**
+ * `meshwatch serve`: the service and its HTTP server on one port, SIGHUP
+ * reloads config, SIGTERM / SIGINT drain and exit 0. The HTTP server starts
+ * first, so `/healthz` answers while Redis is still being waited for (and
+ * `/readyz` says 503 until it is there).
+ */
+import { parseDuration } from '../../config/duration.js';
+import { UsageError } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { LogNotifier } from '../../notifier/log-notifier.js';
+import { MeshwatchService, type WorkerTuning } from '../../scheduler/service.js';
+import { HttpServer, json } from '../../status/http-server.js';
+import type { CliIo } from '../io.js';
+
+export interface ServeOptions {
+  readonly config: string;
+  readonly port?: string | undefined;
+  readonly shutdownTimeout?: string | undefined;
+}
+
+function portOf(text: string | undefined): number {
+  const port = Number(text ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, got "${text}"`);
+  return port;
+}
+
+/** Tuning from the environment, for operators and tests (undocumented values keep BullMQ's defaults). */
+function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
+  const lock = env.MESHWATCH_JOB_LOCK ? parseDuration(env.MESHWATCH_JOB_LOCK) : undefined;
+  return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
+}
+
+export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
+  const port = portOf(options.port ?? io.env.PORT);
+  const shutdownMs = options.shutdownTimeout === undefined ? 30_000 : parseDuration(options.shutdownTimeout);
+  if (shutdownMs === undefined) throw new UsageError(`--shutdown-timeout must be a duration like 30s, got "${options.shutdownTimeout}"`);
+  const logger = createLogger({ level: io.env.MESHWATCH_LOG_LEVEL ?? 'info' });
+  const notifier = new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
+  const tickBackoff = io.env.MESHWATCH_TICK_BACKOFF ? parseDuration(io.env.MESHWATCH_TICK_BACKOFF) : undefined;
+  const service = new MeshwatchService({
+    configDir: options.config,
+    env: io.env,
+    notifier,
+    logger,
+    workers: workerTuning(io.env),
+    ...(tickBackoff ? { tuning: { tickBackoffMs: tickBackoff } } : {}),
+  });
+
+  let started = false;
+  const http = new HttpServer(logger);
+  http.route('GET', '/healthz', async () => json(200, started ? await service.healthReport() : { status: 'starting', replica: service.replicaId }));
+  http.route('GET', '/readyz', async () => {
+    const ready = started && (await service.ready());
+    return json(ready ? 200 : 503, { ready, redis: ready ? 'ok' : 'unreachable or starting', config: started ? service.snapshot.hash : null });
+  });
+
+  let stop!: (signal: string) => void;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const onTerm = (signal: string) => () => stop(signal);
+  const onHup = () => {
+    if (!started) return;
+    logger.info('SIGHUP: reloading config');
+    void service.reload().catch((err: unknown) => logger.error({ err }, 'reload failed'));
+  };
+  const term = onTerm('SIGTERM');
+  const int = onTerm('SIGINT');
+  signals.on('SIGTERM', term);
+  signals.on('SIGINT', int);
+  signals.on('SIGHUP', onHup);
+  try {
+    const bound = await http.listen(port);
+    logger.info({ port: bound }, `listening on port ${bound}`);
+    const starting = service.start().then(() => {
+      started = true;
+    });
+    const first = await Promise.race([starting.then(() => 'started'), stopped]);
+    if (first !== 'started') {
+      logger.info({ signal: first }, 'stopping before start completed');
+      const closing = service.close(shutdownMs);
+      await starting.catch(() => {});
+      await closing;
+      await http.close();
+      return 0;
+    }
+    const signal = await stopped;
+    logger.info({ signal, timeoutMs: shutdownMs }, 'shutting down: finishing running jobs');
+    const { drained } = await service.close(shutdownMs);
+    await http.close();
+    logger.info({ drained }, 'stopped');
+    return 0;
+  } finally {
+    signals.off('SIGTERM', term);
+    signals.off('SIGINT', int);
+    signals.off('SIGHUP', onHup);
+  }
+}

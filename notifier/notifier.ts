@@ -1,0 +1,26 @@
+/**
+ * Delivery is pluggable: the notify queue's worker hands each notification to
+ * a Notifier. Implementations: the log notifier (the default without Slack),
+ * the recording notifier (tests), and the Slack notifier (its own issue).
+ *
+ * Contract: `deliver` resolves once the notification is out, or rejects with
+ * a `NotifierError`. The worker retries retryable errors with backoff and
+ * records each delivery in Redis, so `deliver` is called once per
+ * notification id except when a process dies between delivering and
+ * recording (at-least-once at that one point; a notifier that can look up
+ * what it sent, like Slack's message metadata, closes that gap).
+ */
+import { MeshwatchError } from '../core/errors.js';
+import type { Notification } from './notification.js';
+
+export interface Notifier {
+  readonly name: string;
+  deliver(notification: Notification): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export class NotifierError extends MeshwatchError {
+  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(code, message, { origin: 'operational', retryable: options.retryable, cause: options.cause });
+  }
+}

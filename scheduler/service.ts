@@ -1,0 +1,315 @@
+/**
+ * `meshwatch serve` without its HTTP and signal plumbing: config, Redis,
+ * queues, job schedulers, the check and notify workers, the replica
+ * heartbeat. Several instances on one Redis (replicas, or two in one test
+ * process) share the work through BullMQ: each job runs on one of them.
+ *
+ * Concurrency: the checks queue has a global concurrency of 1, so one tick
+ * runs at a time across all replicas, and that tick runs at most
+ * `defaults.concurrency` statements at once: the warehouse never sees more
+ * than `defaults.concurrency` statements from meshwatch, however many
+ * replicas run.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { openWarehouse } from '../checks/open-warehouse.js';
+import { ConfigError } from '../config/errors.js';
+import { MeshwatchError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Notifier } from '../notifier/notifier.js';
+import { IncidentEngine } from '../state/incident-engine.js';
+import { RedisKeys } from '../state/keys.js';
+import { PlatformHealthStore } from '../state/platform-health.js';
+import { createRedis, DEFAULT_PREFIX, maxmemoryPolicy, safeRedisUrl, type Redis } from '../state/redis.js';
+import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replicas.js';
+import { ResultStore } from '../state/result-store.js';
+import { loadMesh, type MeshSnapshot } from './config-source.js';
+import { runNotifyJob } from './notify-worker.js';
+import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, type JobTuning } from './queues.js';
+import { reconcileSchedulers } from './reconcile.js';
+import { runSweepJob, runTickJob, type OpenWarehouse, type TickSummary } from './tick.js';
+
+export interface WorkerTuning {
+  /** BullMQ job lock; a worker that dies loses its job to stall detection after about this long. */
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  /** Notifications per second, across replicas (BullMQ's limiter is per queue). */
+  readonly notifyPerSecond: number;
+}
+
+export const DEFAULT_WORKER_TUNING: WorkerTuning = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, notifyPerSecond: 20 };
+
+export interface ServiceOptions {
+  readonly configDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** REDIS_URL, else `redis.url` of meshwatch.yaml, else redis://127.0.0.1:6379. */
+  readonly redisUrl?: string | undefined;
+  /** Key prefix; default `redis.prefix`, else `{meshwatch}`. */
+  readonly prefix?: string | undefined;
+  readonly notifier: Notifier;
+  readonly logger: Logger;
+  readonly openWarehouse?: OpenWarehouse | undefined;
+  readonly tuning?: Partial<JobTuning> | undefined;
+  readonly workers?: Partial<WorkerTuning> | undefined;
+  /** Run no workers (a replica that only schedules), for tests. */
+  readonly noWorkers?: boolean | undefined;
+  readonly now?: () => Date;
+}
+
+export interface ServiceHealth {
+  readonly status: 'ok';
+  readonly replica: string;
+  readonly configHash: string;
+  readonly configLoadedAt: string;
+  readonly replicas: readonly ReplicaInfo[];
+  /** Replicas run different configs (each replica's hash is in `replicas`). */
+  readonly configsDiffer: boolean;
+  readonly platform: Awaited<ReturnType<PlatformHealthStore['get']>>;
+}
+
+export function resolveRedisUrl(env: NodeJS.ProcessEnv, mesh: MeshSnapshot | undefined): string {
+  return env.REDIS_URL || mesh?.config.workspace.redis.url || 'redis://127.0.0.1:6379';
+}
+
+const defaultOpenWarehouse: OpenWarehouse = (config, defaultTimeoutMs) => openWarehouse(config, { defaultTimeoutMs });
+
+export class MeshwatchService {
+  readonly replicaId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+  readonly startedAt = new Date();
+  private mesh!: MeshSnapshot;
+  private redis!: Redis;
+  private keys!: RedisKeys;
+  private queues!: { checks: Queue; notify: Queue };
+  private workers: Worker[] = [];
+  private workerConnections: Redis[] = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private lastConfigWarning = '';
+  private closing = false;
+  private readonly logger: Logger;
+  private readonly tuning: JobTuning;
+  private readonly workerTuning: WorkerTuning;
+  engine!: IncidentEngine;
+  results!: ResultStore;
+  health!: PlatformHealthStore;
+  replicas!: ReplicaRegistry;
+  url = '';
+  prefix = '';
+
+  constructor(private readonly options: ServiceOptions) {
+    this.logger = options.logger;
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.workerTuning = { ...DEFAULT_WORKER_TUNING, ...options.workers };
+  }
+
+  get snapshot(): MeshSnapshot {
+    return this.mesh;
+  }
+
+  get queue(): { checks: Queue; notify: Queue } {
+    return this.queues;
+  }
+
+  get connection(): Redis {
+    return this.redis;
+  }
+
+  /** Loads config (a ConfigError stops here), then waits for Redis, retrying, and starts everything. */
+  async start(): Promise<void> {
+    this.mesh = await loadMesh(this.options.configDir, this.options.env);
+    this.url = this.options.redisUrl ?? resolveRedisUrl(this.options.env, this.mesh);
+    this.prefix = this.options.prefix ?? this.mesh.config.workspace.redis.prefix ?? DEFAULT_PREFIX;
+    this.keys = new RedisKeys(this.prefix);
+    this.redis = createRedis(this.url, { name: 'commands', logger: this.logger });
+    await this.waitForRedis();
+    if (this.closing) return;
+    await this.warnOnEvictionPolicy();
+
+    const retentionMs = this.mesh.config.workspace.history.maxAgeMs;
+    this.engine = new IncidentEngine(this.redis, this.keys, retentionMs);
+    this.results = new ResultStore(this.redis, this.keys);
+    this.health = new PlatformHealthStore(this.redis, this.keys);
+    this.replicas = new ReplicaRegistry(this.redis, this.keys);
+    this.queues = createQueues(this.redis, this.prefix);
+    // One tick at a time across every replica; see the comment at the top.
+    await this.queues.checks.setGlobalConcurrency(1);
+    await this.reconcile();
+    await this.beat();
+    this.heartbeatTimer = setInterval(() => void this.beat().catch((err: unknown) => this.logger.warn({ error: errorMessage(err) }, 'heartbeat failed')), HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+    if (!this.options.noWorkers) this.startWorkers();
+    this.logger.info({ replica: this.replicaId, redis: safeRedisUrl(this.url), prefix: this.prefix, configHash: this.mesh.hash, schedules: this.mesh.schedules.size }, 'meshwatch serve started');
+  }
+
+  private async waitForRedis(): Promise<void> {
+    this.redis.connect().catch(() => {});
+    let attempt = 0;
+    for (;;) {
+      const ping = this.redis.ping().then(() => true, () => false);
+      const ok = await Promise.race([ping, new Promise<false>((r) => setTimeout(() => r(false), 3_000).unref())]);
+      if (ok) return;
+      if (this.closing) return;
+      attempt++;
+      this.logger.warn({ redis: safeRedisUrl(this.url), attempt }, `cannot reach Redis at ${safeRedisUrl(this.url)}; retrying (set REDIS_URL or redis.url in meshwatch.yaml)`);
+    }
+  }
+
+  private async warnOnEvictionPolicy(): Promise<void> {
+    try {
+      const policy = await maxmemoryPolicy(this.redis);
+      if (policy !== undefined && policy !== 'noeviction') {
+        this.logger.warn({ maxmemoryPolicy: policy }, `Redis maxmemory-policy is "${policy}", not "noeviction": Redis may evict queue and incident keys under memory pressure; set maxmemory-policy noeviction`);
+      }
+    } catch (err) {
+      // Managed Redis services often refuse CONFIG; say so once and go on.
+      this.logger.info({ error: errorMessage(err) }, 'could not read Redis maxmemory-policy');
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    await reconcileSchedulers({ queue: this.queues.checks, redis: this.redis, keys: this.keys, logger: this.logger }, this.mesh, this.tuning);
+  }
+
+  private async beat(): Promise<void> {
+    await this.replicas.heartbeat({ id: this.replicaId, configHash: this.mesh.hash, startedAt: this.startedAt.toISOString() });
+    const live = await this.replicas.list();
+    const hashes = [...new Set(live.map((r) => r.configHash))].sort();
+    const key = hashes.join(',');
+    if (hashes.length > 1 && key !== this.lastConfigWarning) {
+      this.logger.warn({ replicas: live.map((r) => ({ id: r.id, configHash: r.configHash })) }, 'replicas run different configs');
+    }
+    this.lastConfigWarning = hashes.length > 1 ? key : '';
+  }
+
+  private startWorkers(): void {
+    const tickDeps = {
+      mesh: () => this.mesh,
+      openWarehouse: this.options.openWarehouse ?? defaultOpenWarehouse,
+      engine: this.engine,
+      results: this.results,
+      health: this.health,
+      notify: this.queues.notify,
+      tuning: this.tuning,
+      logger: this.logger,
+      signal: this.abort.signal,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    };
+    const checksConnection = createRedis(this.url, { name: 'checks-worker', logger: this.logger });
+    const notifyConnection = createRedis(this.url, { name: 'notify-worker', logger: this.logger });
+    this.workerConnections.push(checksConnection, notifyConnection);
+    const checks = new Worker(
+      CHECKS_QUEUE,
+      async (job: Job) => {
+        try {
+          return job.name === 'sweep' ? await runSweepJob(tickDeps) : await runTickJob(tickDeps, job);
+        } catch (err) {
+          // Config and other user errors do not get better with retries.
+          if (err instanceof MeshwatchError && err.origin === 'user') throw new UnrecoverableError(`${err.code}: ${err.message}`);
+          throw err;
+        }
+      },
+      {
+        connection: checksConnection,
+        prefix: this.prefix,
+        concurrency: 1,
+        lockDuration: this.workerTuning.lockDurationMs,
+        stalledInterval: this.workerTuning.stalledIntervalMs,
+        maxStalledCount: 2,
+      },
+    );
+    checks.on('completed', (job: Job, summary: TickSummary | { changes: number }) => {
+      if (job.name === 'tick') this.logger.info({ job: job.id, ...summary }, 'tick done');
+    });
+    checks.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'check job failed'));
+    const notify = new Worker(
+      NOTIFY_QUEUE,
+      (job: Job) => runNotifyJob({ redis: this.redis, keys: this.keys, notifier: () => this.options.notifier, retentionMs: this.mesh.config.workspace.history.maxAgeMs }, job),
+      {
+        connection: notifyConnection,
+        prefix: this.prefix,
+        concurrency: 4,
+        limiter: { max: this.workerTuning.notifyPerSecond, duration: 1_000 },
+        lockDuration: this.workerTuning.lockDurationMs,
+        stalledInterval: this.workerTuning.stalledIntervalMs,
+      },
+    );
+    notify.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'notification not delivered yet'));
+    for (const worker of [checks, notify]) worker.on('error', (err: Error) => this.logger.warn({ error: err.message }, 'worker connection problem'));
+    this.workers.push(checks, notify);
+  }
+
+  /**
+   * Reloads config. An invalid config is logged with every problem and the
+   * running one is kept. Returns whether the new config is in force.
+   */
+  async reload(): Promise<boolean> {
+    let next: MeshSnapshot;
+    try {
+      next = await loadMesh(this.options.configDir, this.options.env);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        this.logger.error({ problems: err.problems.map((p) => `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}`) }, 'config reload failed; keeping the running config');
+      } else {
+        this.logger.error({ error: errorMessage(err) }, 'config reload failed; keeping the running config');
+      }
+      return false;
+    }
+    const previous = this.mesh.hash;
+    this.mesh = next;
+    await this.reconcile();
+    await this.beat();
+    this.logger.info({ previous, configHash: next.hash }, 'config reloaded');
+    return true;
+  }
+
+  async healthReport(): Promise<ServiceHealth> {
+    const replicas = await this.replicas.list();
+    return {
+      status: 'ok',
+      replica: this.replicaId,
+      configHash: this.mesh.hash,
+      configLoadedAt: this.mesh.loadedAt.toISOString(),
+      replicas,
+      configsDiffer: new Set(replicas.map((r) => r.configHash)).size > 1,
+      platform: await this.health.get(),
+    };
+  }
+
+  /** Redis answers and a config is loaded. */
+  async ready(): Promise<boolean> {
+    if (!this.mesh || !this.redis) return false;
+    const ping = this.redis.ping().then(() => true, () => false);
+    return Promise.race([ping, new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())]);
+  }
+
+  /**
+   * Graceful stop: workers take no new jobs and finish the running ones
+   * within `timeoutMs` (BullMQ's close has no timeout of its own); after it,
+   * running statements are cancelled and the workers closed by force (their
+   * jobs return to the queue through stall detection).
+   */
+  async close(timeoutMs = 30_000): Promise<{ drained: boolean }> {
+    this.closing = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    let drained = true;
+    if (this.workers.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+      const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+      drained = await Promise.race([graceful, timedOut]);
+      clearTimeout(timer);
+      if (!drained) {
+        this.logger.warn({ timeoutMs }, 'shutdown timeout: cancelling running checks');
+        this.abort.abort(new Error('shutdown'));
+        await Promise.all(this.workers.map((w) => w.close(true).catch(() => {})));
+      }
+    }
+    if (this.replicas) await this.replicas.remove(this.replicaId).catch(() => {});
+    if (this.queues) await Promise.all([this.queues.checks.close(), this.queues.notify.close()]).catch(() => {});
+    for (const connection of this.workerConnections) connection.disconnect();
+    if (this.redis) await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.options.notifier.close?.();
+    return { drained };
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * What one tick job does. Idempotent, because BullMQ delivers at least once:
+ * results are stored under the tick's time (a retry replaces them), incident
+ * transitions carry the tick's op id (a retry repeats the first answer), and
+ * notifications have deterministic ids.
+ *
+ * One tick = one `runCheckCycle` over every product due on that schedule:
+ * one metadata pass per database, whatever their number.
+ */
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { runCheckCycle, unavailableCycle, type CycleOutcome } from '../checks/cycle.js';
+import type { Warehouse } from '../checks/warehouse.js';
+import type { WarehouseConfig } from '../config/types.js';
+import { MeshwatchError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { applyTick } from '../notifier/apply-tick.js';
+import type { Notification } from '../notifier/notification.js';
+import { NotificationPlanner } from '../notifier/plan.js';
+import type { IncidentEngine } from '../state/incident-engine.js';
+import type { PlatformHealthStore } from '../state/platform-health.js';
+import type { ResultStore } from '../state/result-store.js';
+import type { MeshSnapshot } from './config-source.js';
+import { notifyJobOptions, tickJobData, type JobTuning } from './queues.js';
+
+export type OpenWarehouse = (config: WarehouseConfig, defaultTimeoutMs: number) => Promise<Warehouse>;
+
+export interface TickDeps {
+  readonly mesh: () => MeshSnapshot;
+  readonly openWarehouse: OpenWarehouse;
+  readonly engine: IncidentEngine;
+  readonly results: ResultStore;
+  readonly health: PlatformHealthStore;
+  readonly notify: Queue;
+  readonly tuning: JobTuning;
+  readonly logger: Logger;
+  /** Aborted when shutdown runs out of time: running statements are cancelled. */
+  readonly signal: AbortSignal;
+  readonly now?: () => Date;
+}
+
+export interface TickSummary {
+  readonly scheduler: string;
+  readonly products: number;
+  readonly checks: number;
+  /** Warehouse statements of the cycle. */
+  readonly queries: number;
+  readonly dueAt: number;
+  readonly doneAt: number;
+  readonly notifications: number;
+  readonly warehouseProblem?: string | undefined;
+  readonly skipped?: string | undefined;
+}
+
+/** The warehouse said unreachable or timed out: worth another attempt with backoff. */
+export class WarehouseUnavailableError extends MeshwatchError {
+  constructor(message: string) {
+    super('WAREHOUSE_UNAVAILABLE_RETRY', message, { origin: 'operational', retryable: true });
+  }
+}
+
+const RETRYABLE_PROBLEMS = new Set(['WAREHOUSE_UNREACHABLE', 'WAREHOUSE_TIMEOUT']);
+
+export async function enqueueNotifications(queue: Queue, notifications: readonly Notification[], tuning: JobTuning): Promise<void> {
+  if (notifications.length === 0) return;
+  await queue.addBulk(notifications.map((n) => ({ name: n.transition, data: n, opts: notifyJobOptions(tuning, n.id) })));
+}
+
+async function cycle(deps: TickDeps, mesh: MeshSnapshot, products: MeshSnapshot['config']['products'], now: Date): Promise<CycleOutcome> {
+  const { defaults, warehouse: warehouseConfig } = mesh.config.workspace;
+  let warehouse: Warehouse;
+  try {
+    warehouse = await deps.openWarehouse(warehouseConfig, defaults.queryTimeoutMs);
+  } catch (err) {
+    deps.logger.debug({ err }, 'warehouse unavailable');
+    return unavailableCycle(products, err, now);
+  }
+  try {
+    return await runCheckCycle(warehouse, { products, now, concurrency: defaults.concurrency, timeoutMs: defaults.queryTimeoutMs, signal: deps.signal });
+  } finally {
+    await warehouse.close().catch(() => {});
+  }
+}
+
+export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary> {
+  const parsed = tickJobData.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`tick job ${job.id} has invalid data`);
+  const { scheduler } = parsed.data;
+  const mesh = deps.mesh();
+  const dueAt = job.opts.prevMillis ?? job.timestamp;
+  const entry = mesh.schedules.get(scheduler);
+  if (!entry || entry.products.length === 0) {
+    // Removed from config since the job was made; reconciliation removes the scheduler.
+    return { scheduler, products: 0, checks: 0, queries: 0, dueAt, doneAt: Date.now(), notifications: 0, skipped: 'no products on this schedule' };
+  }
+  const now = deps.now?.() ?? new Date();
+  const outcome = await cycle(deps, mesh, entry.products, now);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (outcome.warehouseProblem && RETRYABLE_PROBLEMS.has(outcome.warehouseProblem.code) && !lastAttempt) {
+    throw new WarehouseUnavailableError(`${outcome.warehouseProblem.code}: ${outcome.warehouseProblem.message}`);
+  }
+
+  const { history } = mesh.config.workspace;
+  await deps.results.record(outcome.results, dueAt, history, now.getTime());
+  const applied = await applyTick(
+    { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
+    {
+      results: outcome.results,
+      products: entry.products.map((p) => p.id),
+      tickMs: dueAt,
+      nowMs: now.getTime(),
+      opId: `tick-${scheduler}-${dueAt}`,
+      warehouseProblem: outcome.warehouseProblem,
+    },
+  );
+  await enqueueNotifications(deps.notify, applied.notifications, deps.tuning);
+  return {
+    scheduler,
+    products: entry.products.length,
+    checks: outcome.results.length,
+    queries: outcome.queries,
+    dueAt,
+    doneAt: Date.now(),
+    notifications: applied.notifications.length,
+    ...(outcome.warehouseProblem ? { warehouseProblem: outcome.warehouseProblem.code } : {}),
+  };
+}
+
+/** Snooze expiry and reminders, then their notifications. */
+export async function runSweepJob(deps: TickDeps): Promise<{ changes: number }> {
+  const mesh = deps.mesh();
+  const now = deps.now?.() ?? new Date();
+  const changes = await deps.engine.sweep(now.getTime(), mesh.config.workspace.escalation.remindMs);
+  const planner = new NotificationPlanner(mesh.catalog, deps.engine);
+  const notifications: Notification[] = [];
+  for (const change of changes) notifications.push(...(await planner.plan(change, `sweep-${now.getTime()}`, now.toISOString())));
+  await enqueueNotifications(deps.notify, notifications, deps.tuning);
+  return { changes: changes.length };
+}
