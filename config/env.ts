@@ -14,7 +14,10 @@ export interface EnvProblem {
 /**
  * Replaces placeholders in every string of a parsed YAML value. `substituted`
  * collects the dotted paths of values that came (at least partly) from the
- * environment, so callers can insist that secrets do.
+ * environment, so callers can insist that secrets do (and never echo them).
+ * The value is a fresh parse result: it is updated in place, and the path is
+ * one mutable stack, copied only when something is recorded (a mesh has
+ * millions of values and almost none holds a `$`).
  */
 export function interpolateEnv(
   value: unknown,
@@ -23,27 +26,51 @@ export function interpolateEnv(
   path: (string | number)[] = [],
   substituted: Set<string> = new Set(),
 ): unknown {
-  if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (whole, escape: string, name: string) => {
-      if (escape === '$') return whole.slice(1);
-      if (!NAME.test(name)) {
-        problems.push({ path, message: `"\${${name}}" is not a valid environment variable reference` });
-        return whole;
-      }
-      const resolved = env[name];
-      if (resolved === undefined) {
-        problems.push({ path, message: `environment variable ${name} is not set` });
-        return whole;
-      }
-      substituted.add(path.join('.'));
-      return resolved;
-    });
+  if (typeof value === 'string') return interpolateString(value, env, problems, path, substituted);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === null || (typeof item !== 'string' && typeof item !== 'object')) continue;
+      path.push(i);
+      value[i] = interpolateEnv(item, env, problems, path, substituted);
+      path.pop();
+    }
+    return value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i], substituted));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, problems, [...path, key], substituted);
-    return out;
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (item === null || (typeof item !== 'string' && typeof item !== 'object')) continue;
+      path.push(key);
+      record[key] = interpolateEnv(item, env, problems, path, substituted);
+      path.pop();
+    }
+    return record;
   }
   return value;
+}
+
+function interpolateString(
+  value: string,
+  env: NodeJS.ProcessEnv,
+  problems: EnvProblem[],
+  path: (string | number)[],
+  substituted: Set<string>,
+): string {
+  if (!value.includes('$')) return value;
+  return value.replace(PLACEHOLDER, (whole, escape: string, name: string) => {
+    if (escape === '$') return whole.slice(1);
+    if (!NAME.test(name)) {
+      problems.push({ path: [...path], message: `"\${${name}}" is not a valid environment variable reference` });
+      return whole;
+    }
+    const resolved = env[name];
+    if (resolved === undefined) {
+      problems.push({ path: [...path], message: `environment variable ${name} is not set` });
+      return whole;
+    }
+    substituted.add(path.join('.'));
+    return resolved;
+  });
 }

@@ -1,0 +1,222 @@
+/**
+ * The rules that span files: ids unique, references resolve, columns exist in
+ * declared schemas, engine fit, lineage acyclic. A full load checks every
+ * product and consumer; an incremental reload (catalog/mesh-loader.ts) runs
+ * the SAME functions with a `scope` naming only the products and consumers a
+ * change can affect, and falls back to the full run as soon as the scoped run
+ * finds anything, so that problems are always those (and in the order) of a
+ * full load.
+ */
+import { didYouMean } from '../core/suggest.js';
+import { findCycles } from './cycles.js';
+import { ENGINE_CAPABILITIES } from './engines.js';
+import type { ConfigProblem } from './errors.js';
+import { columnKey, formatTableRef, type Engine } from './identifier.js';
+import type { Consumer, Product, Workspace } from './types.js';
+
+export const WORKSPACE_FILE = 'meshwatch.yaml';
+
+/**
+ * Where each consumer sits in its file, for problem paths like
+ * `consumers[2].uses[0]`: found only when a problem is reported (consumers
+ * of one file are contiguous and in file order), so that valid loads pay
+ * nothing for it.
+ */
+function positionFinder(consumers: readonly Consumer[]): (consumer: Consumer) => number {
+  let positions: Map<Consumer, number> | undefined;
+  return (consumer) => {
+    if (!positions) {
+      positions = new Map();
+      const counts = new Map<string, number>();
+      for (const c of consumers) {
+        const n = counts.get(c.source) ?? 0;
+        positions.set(c, n);
+        counts.set(c.source, n + 1);
+      }
+    }
+    return positions.get(consumer) ?? 0;
+  };
+}
+
+/** Only these products and consumers get the per-entity rules; cycles are looked for through `products` only. */
+export interface CheckScope {
+  readonly products: ReadonlySet<Product>;
+  readonly consumers: ReadonlySet<Consumer>;
+}
+
+export function checkDomains(file: string, domains: Workspace['domains'], problems: ConfigProblem[]): void {
+  const seen = new Map<string, number>();
+  domains.forEach((domain, i) => {
+    const first = seen.get(domain.id);
+    if (first !== undefined) {
+      problems.push({ file, path: `domains[${i}].id`, message: `duplicate domain id "${domain.id}" (also at domains[${first}])` });
+    } else seen.set(domain.id, i);
+  });
+}
+
+/** Rules that depend on the configured warehouse engine. */
+export function checkWarehouseFit(workspace: Workspace, products: Iterable<Product>, problems: ConfigProblem[], workspaceFile = WORKSPACE_FILE): void {
+  const { warehouse } = workspace;
+  for (const product of products) {
+    if (product.freshness && product.freshness.column === undefined && !ENGINE_CAPABILITIES[warehouse.type].lastModified) {
+      problems.push({
+        file: product.file,
+        path: 'freshness.column',
+        message: `${product.id}: ${warehouse.type} records no last-modified time; declare the timestamp column that freshness should read`,
+      });
+    }
+    if (warehouse.type === 'snowflake' && product.table.database === undefined && warehouse.database === undefined) {
+      problems.push({
+        file: product.file,
+        path: 'table',
+        message: `${formatTableRef(product.table)} names no database: write DB.SCHEMA.TABLE or set warehouse.database in ${workspaceFile}`,
+      });
+    }
+  }
+}
+
+/**
+ * Declared columns of products (comparison key → name; undefined when a
+ * product declares no schema), computed when first asked for. A reload keeps
+ * one cache for its unchanged product objects, so it never rebuilds 60,000
+ * of these; it drops the entries of products it replaces.
+ */
+export class DeclaredColumns {
+  private readonly cache = new Map<Product, Map<string, string> | undefined>();
+  constructor(readonly engine: Engine) {}
+
+  of(product: Product): Map<string, string> | undefined {
+    if (this.cache.has(product)) return this.cache.get(product);
+    const columns = product.schema ? new Map(product.schema.columns.map((c) => [columnKey(c.name, this.engine), c.name])) : undefined;
+    this.cache.set(product, columns);
+    return columns;
+  }
+
+  forget(product: Product): void {
+    this.cache.delete(product);
+  }
+}
+
+export interface ReferenceContext {
+  readonly workspace: Workspace | undefined;
+  readonly products: readonly Product[];
+  readonly consumers: readonly Consumer[];
+  readonly invalidProductIds: ReadonlySet<string>;
+}
+
+/** Cross-file references. With a scope, duplicates are still found over everything (cheap); the rest only for the scope. */
+export function checkReferences(context: ReferenceContext, problems: ConfigProblem[], scope?: CheckScope, cache?: DeclaredColumns): void {
+  const { workspace, products, consumers, invalidProductIds } = context;
+  const consumerPosition = positionFinder(consumers);
+  const consumerPath = (consumer: Consumer, rest: string) => `consumers[${consumerPosition(consumer)}].${rest}`;
+  const byId = new Map<string, Product>();
+  for (const product of products) {
+    const first = byId.get(product.id);
+    if (first) problems.push({ file: product.file, path: 'id', message: `duplicate product id "${product.id}" (also in ${first.file})` });
+    else byId.set(product.id, product);
+  }
+  const consumerFiles = new Map<string, string>();
+  for (const consumer of consumers) {
+    const first = consumerFiles.get(consumer.id);
+    if (first !== undefined) {
+      problems.push({ file: consumer.source, path: consumerPath(consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
+    } else consumerFiles.set(consumer.id, consumer.source);
+  }
+
+  const domainIds = workspace ? new Set(workspace.domains.map((d) => d.id)) : undefined;
+  const unknownDomain = (id: string) => domainIds !== undefined && !domainIds.has(id);
+  const productIds = () => byId.keys();
+
+  const engine = workspace?.warehouse.type ?? 'duckdb';
+  const key = (name: string) => columnKey(name, engine);
+  const declared = cache && cache.engine === engine ? cache : new DeclaredColumns(engine);
+  const declaredOf = (id: string) => {
+    const product = byId.get(id);
+    return product ? declared.of(product) : undefined;
+  };
+
+  const checkColumns = (file: string, at: string, productId: string, columns: readonly string[] | undefined, whose: string) => {
+    const known = declaredOf(productId);
+    if (!known || !columns) return;
+    columns.forEach((column, i) => {
+      if (!known.has(key(column))) {
+        problems.push({ file, path: `${at}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` });
+      }
+    });
+  };
+
+  for (const product of scope ? scope.products : products) {
+    if (unknownDomain(product.domain)) {
+      problems.push({ file: product.file, path: 'domain', message: `unknown domain "${product.domain}"${didYouMean(product.domain, domainIds ?? [])}` });
+    }
+    product.inputs.forEach((input, i) => {
+      if (invalidProductIds.has(input.product)) return;
+      if (!byId.has(input.product)) {
+        problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` });
+      } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
+    });
+    const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
+    const known = declared.of(product);
+    if (product.freshness?.column) {
+      if (known && !known.has(key(product.freshness.column))) {
+        problems.push({ file: product.file, path: 'freshness.column', message: `column "${product.freshness.column}" is not in schema.columns` });
+      }
+    }
+    if (product.contract) {
+      own('contract.notNull', product.contract.notNull);
+      own('contract.unique', product.contract.unique);
+      for (const column of Object.keys(product.contract.acceptedValues)) {
+        if (known && !known.has(key(column))) {
+          problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is not in schema.columns` });
+        }
+      }
+    }
+  }
+
+  for (const consumer of scope ? scope.consumers : consumers) {
+    if (unknownDomain(consumer.domain)) {
+      problems.push({
+        file: consumer.source,
+        path: consumerPath(consumer, 'domain'),
+        message: `unknown domain "${consumer.domain}"${didYouMean(consumer.domain, domainIds ?? [])}`,
+      });
+    }
+    consumer.uses.forEach((use, i) => {
+      const at = consumerPath(consumer, `uses[${i}]`);
+      if (invalidProductIds.has(use.product)) return;
+      if (!byId.has(use.product)) {
+        problems.push({ file: consumer.source, path: at, message: `unknown product "${use.product}"${didYouMean(use.product, [...productIds()])}` });
+      } else checkColumns(consumer.source, `${at}.columns`, use.product, use.columns, use.product);
+    });
+  }
+
+  if (scope) {
+    if (hasCycleThrough(byId, scope.products)) problems.push({ file: '', path: 'inputs', message: 'lineage cycle' });
+    return;
+  }
+  for (const cycle of findCycles(products)) {
+    const first = byId.get(cycle[0]!)!;
+    problems.push({ file: first.file, path: 'inputs', message: `lineage cycle: ${cycle.join(' → ')}` });
+  }
+}
+
+/**
+ * Whether a lineage cycle passes through one of `starts`. When the previous
+ * config was acyclic and only `starts` changed their inputs, every new cycle
+ * passes through one of them, so this finds out without walking the mesh.
+ */
+function hasCycleThrough(byId: ReadonlyMap<string, Product>, starts: Iterable<Product>): boolean {
+  for (const start of starts) {
+    const seen = new Set<string>();
+    const stack = start.inputs.map((i) => i.product);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === start.id) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const product = byId.get(id);
+      if (product) for (const input of product.inputs) stack.push(input.product);
+    }
+  }
+  return false;
+}
