@@ -131,8 +131,7 @@ export async function runSweepJob(deps: TickDeps): Promise<{ changes: number }> 
   const now = deps.now?.() ?? new Date();
   const changes = await deps.engine.sweep(now.getTime(), mesh.config.workspace.escalation.remindMs);
   const planner = new NotificationPlanner(mesh.catalog, deps.engine);
-  const notifications: Notification[] = [];
-  for (const change of changes) notifications.push(...(await planner.plan(change, `sweep-${now.getTime()}`, now.toISOString())));
+  const notifications = await planner.planAll(changes, `sweep-${now.getTime()}`, now.toISOString());
   await enqueueNotifications(deps.notify, notifications, deps.tuning);
   return { changes: changes.length };
 }
