@@ -108,7 +108,8 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
       products: entry.products.map((p) => p.id),
       tickMs: dueAt,
       nowMs: now.getTime(),
-      opId: `tick-${scheduler}-${dueAt}`,
+      // Stable across the job's retries, distinct for every tick job.
+      opId: `tick-${String(job.id)}`,
       warehouseProblem: outcome.warehouseProblem,
     },
   );
