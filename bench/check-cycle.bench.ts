@@ -24,12 +24,12 @@ import type { Product } from '../config/types.js';
 import { generateMesh, writeMeshConfig } from './generate-mesh.js';
 import { ms, printTable } from './table.js';
 
-const SCHEMAS = 60;
+export const SCHEMAS = 60;
 /** The naive cycle costs minutes at these sizes; it runs on a sample and is extrapolated. */
 const NAIVE_SAMPLE = 600;
 const CONCURRENCY = 4;
 
-async function buildWarehouse(file: string, size: number): Promise<void> {
+export async function buildWarehouse(file: string, size: number): Promise<void> {
   if (await access(file).then(() => true, () => false)) return;
   const partial = `${file}.building`;
   await rm(partial, { force: true });

@@ -130,7 +130,7 @@ export async function applyTick(ctx: TickContext, input: TickInput): Promise<Tic
   }
 
   const notifications: Notification[] = [];
-  for (const change of changes) notifications.push(...(await planner.plan(change, input.opId, at)));
+  notifications.push(...(await planner.planAll(changes, input.opId, at)));
 
   const unknown = input.products.filter((p) => status.get(p) === 'unknown').length;
   const degraded =

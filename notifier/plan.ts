@@ -19,6 +19,13 @@ import type { IncidentChange, IncidentEngine, IncidentRecord } from '../state/in
 import type { HealthChange } from '../state/platform-health.js';
 import { channelSlug, type Notification } from './notification.js';
 
+interface Wanted {
+  consumers: Record<string, string[]>;
+  products: string[];
+  adopt: boolean;
+  folded: string[];
+}
+
 const LIFECYCLE_TO_CONSUMERS = new Set(['acknowledged', 'snoozed', 'unsnoozed', 'resolved']);
 
 function base(record: IncidentRecord, at: string) {
@@ -50,19 +57,116 @@ export class NotificationPlanner {
     this.consumerById = new Map(catalog.config.consumers.map((c) => [c.id, c]));
   }
 
-  /** The notifications one incident change calls for; channel records of the root are updated on the way. */
+  /** The notifications one incident change calls for. */
   async plan(change: IncidentChange, opId: string, at: string): Promise<Notification[]> {
-    if (change.transition === 'seen') return [];
-    const record = await this.engine.get(change.incident);
-    if (!record) return [];
+    return this.planAll([change], opId, at);
+  }
+
+  /**
+   * The notifications of several changes made together (one tick): what each
+   * consumer channel must hear about one root is merged first and told once,
+   * so a root opening and a product it causes (or re-links) in the same tick
+   * make one message per channel, not one per product.
+   */
+  async planAll(changes: readonly IncidentChange[], opId: string, at: string): Promise<Notification[]> {
     const out: Notification[] = [];
-    const transition = change.transition;
+    const wanted = new Map<string, Map<string, Wanted>>();
+    const records = new Map<string, IncidentRecord>();
+    const load = async (id: string) => {
+      let record = records.get(id);
+      if (!record) {
+        record = await this.engine.get(id);
+        if (record) records.set(id, record);
+      }
+      return record;
+    };
+    const folds: string[] = [];
+
+    for (const change of changes) {
+      if (change.transition === 'seen') continue;
+      const record = await load(change.incident);
+      if (!record) continue;
+      const transition = change.transition;
+      out.push(this.producer(record, transition, change.seq, at));
+      const isRoot = record.root === record.id;
+      if (transition === 'opened' || transition === 'updated') {
+        const root = isRoot ? record : await load(record.root);
+        if (!root || root.state === 'resolved') continue;
+        let byChannel = wanted.get(root.id);
+        if (!byChannel) wanted.set(root.id, (byChannel = new Map()));
+        const want = (channel: string) => {
+          let entry = byChannel!.get(channel);
+          if (!entry) byChannel!.set(channel, (entry = { consumers: {}, products: [], adopt: false, folded: [] }));
+          return entry;
+        };
+        // A re-link away from being its own root: its channels' messages now belong to the root's incident.
+        if (change.previousRoot === record.id && !isRoot) {
+          for (const [channel, told] of await this.engine.channels(record.id)) {
+            const entry = want(channel);
+            Object.assign(entry.consumers, told.consumers);
+            for (const p of told.products) if (!entry.products.includes(p)) entry.products.push(p);
+            entry.adopt = true;
+            entry.folded.push(record.id);
+          }
+          folds.push(record.id);
+        }
+        if (this.catalog.products.has(record.product)) {
+          for (const consumer of impactOf(this.catalog, record.product, record.brokenColumns).consumers) {
+            if (!consumer.channel) continue;
+            const entry = want(consumer.channel);
+            entry.consumers[consumer.id] = [...new Set([...(entry.consumers[consumer.id] ?? []), ...(consumer.columns ?? [])])];
+            if (!entry.products.includes(record.product)) entry.products.push(record.product);
+          }
+        }
+      } else if (isRoot && LIFECYCLE_TO_CONSUMERS.has(transition)) {
+        for (const [channel, told] of await this.engine.channels(record.id)) {
+          out.push({
+            ...base(record, at),
+            id: `${record.id}-consumer-${channelSlug(channel)}-${transition}-${change.seq}`,
+            incident: record.id,
+            audience: 'consumer',
+            channel,
+            transition,
+            state: record.state,
+            consumers: this.describeConsumers(told.consumers),
+            columns: unionColumns(told.consumers),
+            products: [...told.products],
+            ...operator(record, transition),
+          });
+        }
+      }
+    }
+
+    for (const [rootId, byChannel] of wanted) {
+      const root = records.get(rootId)!;
+      for (const [channel, entry] of [...byChannel.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        const merged = await this.engine.mergeChannel(root.id, channel, entry.consumers, entry.products.sort(), opId, entry.adopt);
+        if (merged.outcome === 'none') continue;
+        out.push({
+          ...base(root, at),
+          id: `${root.id}-consumer-${channelSlug(channel)}-${merged.outcome}-${merged.seq}`,
+          incident: root.id,
+          audience: 'consumer',
+          channel,
+          transition: merged.outcome,
+          state: root.state,
+          consumers: this.describeConsumers(merged.consumers),
+          columns: unionColumns(merged.consumers),
+          products: [...merged.products],
+          ...(entry.folded.length > 0 ? { folded: entry.folded } : {}),
+        });
+      }
+    }
+    for (const id of folds) await this.engine.clearChannels(id);
+    return out;
+  }
+
+  private producer(record: IncidentRecord, transition: string, seq: number, at: string): Notification {
     const domain = this.catalog.domain(this.catalog.products.get(record.product)?.domain ?? '');
     const impact = this.catalog.products.has(record.product) ? impactOf(this.catalog, record.product, record.brokenColumns) : undefined;
-
-    out.push({
+    return {
       ...base(record, at),
-      id: `${record.id}-producer-${transition}-${change.seq}`,
+      id: `${record.id}-producer-${transition}-${seq}`,
       incident: record.id,
       audience: 'producer',
       channel: domain?.slackChannel ?? null,
@@ -73,87 +177,17 @@ export class NotificationPlanner {
         ? { impact: { consumers: impact.consumers.length, products: impact.products.length, domains: [...impact.domains], businessUnits: [...impact.businessUnits] } }
         : {}),
       ...operator(record, transition),
-    });
-
-    const isRoot = record.root === record.id;
-    if (transition === 'opened' || transition === 'updated') {
-      out.push(...(await this.consumerMerge(record, change, opId, at)));
-    } else if (isRoot && LIFECYCLE_TO_CONSUMERS.has(transition)) {
-      for (const [channel, told] of await this.engine.channels(record.id)) {
-        out.push({
-          ...base(record, at),
-          id: `${record.id}-consumer-${channelSlug(channel)}-${transition}-${change.seq}`,
-          incident: record.id,
-          audience: 'consumer',
-          channel,
-          transition,
-          state: record.state,
-          consumers: Object.entries(told.consumers).map(([id, columns]) => ({ id, columns: [...columns] })),
-          columns: unionColumns(told.consumers),
-          products: [...told.products],
-          ...operator(record, transition),
-        });
-      }
-    }
-    return out;
+    };
   }
 
-  private async consumerMerge(record: IncidentRecord, change: IncidentChange, opId: string, at: string): Promise<Notification[]> {
-    const root = record.root === record.id ? record : await this.engine.get(record.root);
-    if (!root || root.state === 'resolved') return [];
-    const wanted = new Map<string, { consumers: Record<string, string[]>; products: string[]; adopt: boolean; folded: string[] }>();
-    const want = (channel: string) => {
-      let entry = wanted.get(channel);
-      if (!entry) wanted.set(channel, (entry = { consumers: {}, products: [], adopt: false, folded: [] }));
-      return entry;
-    };
-
-    // A re-link away from being its own root: its channels' messages now belong to the root's incident.
-    if (change.previousRoot === record.id && root.id !== record.id) {
-      for (const [channel, told] of await this.engine.channels(record.id)) {
-        const entry = want(channel);
-        Object.assign(entry.consumers, told.consumers);
-        entry.products.push(...told.products);
-        entry.adopt = true;
-        entry.folded.push(record.id);
-      }
-    }
-
-    if (this.catalog.products.has(record.product)) {
-      const impact = impactOf(this.catalog, record.product, record.brokenColumns);
-      for (const consumer of impact.consumers) {
-        if (!consumer.channel) continue;
-        const entry = want(consumer.channel);
-        entry.consumers[consumer.id] = [...(consumer.columns ?? [])];
-        if (!entry.products.includes(record.product)) entry.products.push(record.product);
-      }
-    }
-
-    const out: Notification[] = [];
-    for (const [channel, entry] of [...wanted.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const merged = await this.engine.mergeChannel(root.id, channel, entry.consumers, entry.products, `${opId}-${record.product}`, entry.adopt);
-      if (merged.outcome === 'none') continue;
-      const consumers = Object.entries(merged.consumers).map(([id, columns]) => {
+  private describeConsumers(consumers: Readonly<Record<string, readonly string[]>>): NonNullable<Notification['consumers']> {
+    return Object.entries(consumers)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, columns]) => {
         const c = this.consumerById.get(id);
         const domain = c ? this.catalog.domain(c.domain) : undefined;
         return { id, ...(c ? { domain: c.domain } : {}), ...(domain?.businessUnit ? { businessUnit: domain.businessUnit } : {}), columns: [...columns] };
       });
-      out.push({
-        ...base(root, at),
-        id: `${root.id}-consumer-${channelSlug(channel)}-${merged.outcome}-${merged.seq}`,
-        incident: root.id,
-        audience: 'consumer',
-        channel,
-        transition: merged.outcome,
-        state: root.state,
-        consumers,
-        columns: unionColumns(merged.consumers),
-        products: [...merged.products],
-        ...(entry.folded.length > 0 ? { folded: entry.folded } : {}),
-      });
-    }
-    if (change.previousRoot === record.id && root.id !== record.id) await this.engine.clearChannels(record.id);
-    return out;
   }
 
   platform(change: HealthChange, channel: string | undefined, at: string): Notification {

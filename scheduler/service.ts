@@ -26,7 +26,7 @@ import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replic
 import { ResultStore } from '../state/result-store.js';
 import { loadMesh, type MeshSnapshot } from './config-source.js';
 import { runNotifyJob } from './notify-worker.js';
-import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, type JobTuning } from './queues.js';
+import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
 import { reconcileSchedulers } from './reconcile.js';
 import { runSweepJob, runTickJob, type OpenWarehouse, type TickSummary } from './tick.js';
 
@@ -274,6 +274,21 @@ export class MeshwatchService {
       configsDiffer: new Set(replicas.map((r) => r.configHash)).size > 1,
       platform: await this.health.get(),
     };
+  }
+
+  /**
+   * Adds one tick job per schedule now (besides the scheduled ones), for an
+   * operator who wants a run at once and for tests that drive ticks.
+   * Returns the job ids.
+   */
+  async tickNow(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const scheduler of this.mesh.schedules.keys()) {
+      const jobId = `manual-${scheduler}-${Date.now()}-${randomUUID().slice(0, 6)}`;
+      await this.queues.checks.add('tick', { scheduler }, { ...tickJobOptions(this.tuning), jobId });
+      ids.push(jobId);
+    }
+    return ids;
   }
 
   /** Redis answers and a config is loaded. */

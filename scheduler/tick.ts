@@ -108,7 +108,8 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
       products: entry.products.map((p) => p.id),
       tickMs: dueAt,
       nowMs: now.getTime(),
-      opId: `tick-${scheduler}-${dueAt}`,
+      // Stable across the job's retries, distinct for every tick job.
+      opId: `tick-${String(job.id)}`,
       warehouseProblem: outcome.warehouseProblem,
     },
   );
@@ -131,8 +132,7 @@ export async function runSweepJob(deps: TickDeps): Promise<{ changes: number }> 
   const now = deps.now?.() ?? new Date();
   const changes = await deps.engine.sweep(now.getTime(), mesh.config.workspace.escalation.remindMs);
   const planner = new NotificationPlanner(mesh.catalog, deps.engine);
-  const notifications: Notification[] = [];
-  for (const change of changes) notifications.push(...(await planner.plan(change, `sweep-${now.getTime()}`, now.toISOString())));
+  const notifications = await planner.planAll(changes, `sweep-${now.getTime()}`, now.toISOString());
   await enqueueNotifications(deps.notify, notifications, deps.tuning);
   return { changes: changes.length };
 }
