@@ -360,7 +360,7 @@ schema:
       `select 1 -- ; \ncopy (select 42) to '${target}'`,
       `/* select */ copy (select 42) to '${target}'`,
     ]) {
-      await expect(warehouse.query(sql), sql).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_READ_ONLY' });
+      await expect(warehouse.queryOwnerSql(sql, { tables: [warehouse.resolve(config.products[0]!.table)] }), sql).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_READ_ONLY' });
     }
     // Past the text guard, DuckDB itself has file access disabled.
     await expect(warehouse.query(`select * from read_csv('${target}')`)).rejects.toMatchObject({ code: 'WAREHOUSE_PERMISSION' });
