@@ -11,10 +11,12 @@ import { DEFAULT_SETTINGS } from './kinds/kind.js';
 import { errorResults, evaluateProduct, missingTableResults, planProduct, type ProductPlan } from './product-checks.js';
 import type { CheckResult } from './result.js';
 import { DEFAULT_BATCH_SIZE, runScans } from './scan-batch.js';
-import { problemOf, type Warehouse, type WarehouseProblem } from './warehouse.js';
+import { problemOf, type ResolvedTable, type Warehouse, type WarehouseProblem } from './warehouse.js';
 
 export interface CycleOptions {
   readonly products: readonly Product[];
+  /** Every product of the config, to find the tables of inputs (owner SQL may read them); default `products`. */
+  readonly mesh?: readonly Product[] | undefined;
   readonly now: Date;
   readonly concurrency: number;
   readonly timeoutMs?: number | undefined;
@@ -59,13 +61,25 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
     return unavailableCycle(options.products, err, options.now, warehouse.stats().queries - start);
   }
 
+  const byId = new Map((options.mesh ?? options.products).map((p) => [p.id, p]));
+  const inputTables = (product: Product): ResolvedTable[] =>
+    product.inputs.flatMap((input) => {
+      const upstream = byId.get(input.product);
+      if (!upstream) return [];
+      try {
+        return [warehouse.resolve(upstream.table)];
+      } catch {
+        return [];
+      }
+    });
+
   // Only tables the metadata step found are scanned; a missing one is a result.
   const perProduct: CheckResult[][] = options.products.map(() => []);
   const plans: Array<{ index: number; plan: ProductPlan }> = [];
   options.products.forEach((product, i) => {
     const found = metadata.get(warehouse.dialect.tableKey(tables[i]!));
     if (!found) perProduct[i] = missingTableResults(product, at);
-    else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings) });
+    else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings, inputTables(product)) });
   });
 
   const byDatabase = options.batchWithin === 'database';

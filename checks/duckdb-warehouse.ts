@@ -7,14 +7,17 @@
  * table keys are lower-cased. It records neither a last-modified time nor an
  * exact row count, so freshness needs a declared column here.
  */
-import { access } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { DuckdbWarehouseConfig } from '../config/types.js';
 import type { TableRef } from '../config/identifier.js';
 import { columnPart, doubleQuote, singleQuote } from './sql-dialect.js';
+import { refsOfSerializedSql, viewQuery, type TableRefName } from './duckdb-sql-refs.js';
+import { oneRow, outsideScope, type OwnerSqlScope } from './owner-sql.js';
 import {
   WarehouseError,
   assertReadOnlySql,
+  assertSingleSelect,
   deadline,
   type ColumnInfo,
   type QueryOptions,
@@ -32,6 +35,7 @@ export const duckdbDialect: SqlDialect = {
   quoteColumn: (name) => doubleQuote(columnPart(name).name),
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(p.name)).join('.'),
   quoteString: singleQuote,
+  backslashEscapes: false,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => p.name.toLowerCase()).join('.'),
 };
 
@@ -92,7 +96,9 @@ class ConnectionPool {
 
 export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'path' | 'catalog'>, options: DuckdbOptions = {}): Promise<Warehouse> {
   // DuckDB would report a missing file as an IO error mentioning read-only mode; say it plainly.
-  await access(config.path).catch((err: unknown) => {
+  // A symlink is opened at its real path: with file access disabled, DuckDB may open only the
+  // path it was given (and its .wal), but it resolves the link and would look for the target's .wal.
+  const file = await realpath(config.path).catch((err: unknown) => {
     throw new WarehouseError('WAREHOUSE_UNREACHABLE', `DuckDB database file not found: ${config.path}`, { cause: err, retryable: true });
   });
   let instance: DuckDBInstance;
@@ -100,7 +106,7 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
   try {
     // Read-only, no file or network access from SQL (READ_ONLY alone still allows COPY ... TO and ATTACH),
     // and settings locked so that no statement can switch either back on.
-    instance = await DuckDBInstance.create(config.path, { access_mode: 'READ_ONLY', enable_external_access: 'false', lock_configuration: 'true' });
+    instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', enable_external_access: 'false', lock_configuration: 'true' });
     for (let i = 0; i < (options.connections ?? 4); i++) connections.push(await instance.connect());
   } catch (err) {
     throw mapError(err, 'WAREHOUSE_UNREACHABLE');
@@ -111,6 +117,8 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
   // DuckDB names the catalog after the file (up to its first dot); ask rather than guess.
   const catalogRows = await connections[0]!.runAndReadAll('select current_database() as name');
   const database = { name: String(catalogRows.getRowObjectsJS()[0]?.name ?? config.catalog), quoted: false };
+  // Through a symlink the catalog is named after the target; tables written with the configured name still resolve.
+  const configuredCatalog = config.catalog.toLowerCase();
   let queries = 0;
   let closed = false;
 
@@ -159,12 +167,54 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
     }
   }
 
+  const keyOf = (ref: TableRefName, catalog: string, schema: string) =>
+    [ref.catalog || catalog, ref.schema || schema, ref.table].map((p) => p.toLowerCase()).join('.');
+  const nameOf = (ref: TableRefName) => [ref.catalog, ref.schema, ref.table].filter(Boolean).join('.');
+
+  /**
+   * The tables a scope may read: its tables, and what the views among them
+   * read (followed a few levels), as keys. One statement per level.
+   */
+  async function scopeKeys(scope: OwnerSqlScope, options: QueryOptions | undefined): Promise<Set<string>> {
+    const keys = new Set(scope.tables.map((t) => duckdbDialect.tableKey(t)));
+    let frontier = [...keys];
+    for (let depth = 0; depth < 4 && frontier.length > 0; depth++) {
+      const views = await run(
+        `select database_name, schema_name, sql from duckdb_views()
+          where lower(database_name || '.' || schema_name || '.' || view_name) in (${frontier.map((k) => singleQuote(k)).join(', ')})`,
+        options,
+      );
+      const rows =
+        views.length === 0
+          ? []
+          : await run(
+              `select database_name, schema_name, json_serialize_sql(q) as tree from (values ${views
+                .map((v) => `(${singleQuote(String(v.database_name))}, ${singleQuote(String(v.schema_name))}, ${singleQuote(viewQuery(String(v.sql)))})`)
+                .join(', ')}) as t(database_name, schema_name, q)`,
+              options,
+            );
+      frontier = [];
+      for (const row of rows) {
+        // A view's unqualified names resolve in its own catalog and schema.
+        for (const ref of refsOfSerializedSql(String(row.tree)).tables) {
+          const key = keyOf(ref, String(row.database_name), String(row.schema_name));
+          if (!keys.has(key)) {
+            keys.add(key);
+            frontier.push(key);
+          }
+        }
+      }
+    }
+    return keys;
+  }
+
   return {
     engine: 'duckdb',
     dialect: duckdbDialect,
     capabilities: { lastModified: false, rowCount: false },
     resolve(ref: TableRef): ResolvedTable {
-      return { database: ref.database ?? database, schema: ref.schema, table: ref.table };
+      const named = ref.database && ref.database.name.toLowerCase() === configuredCatalog ? database : ref.database;
+      return { database: named ?? database, schema: ref.schema, table: ref.table };
     },
     async describeTables(tables, options) {
       const byDatabase = new Map<string, Set<string>>();
@@ -210,8 +260,22 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
       return result;
     },
     async query(sql, options) {
-      assertReadOnlySql(sql);
+      assertSingleSelect(sql, duckdbDialect);
       return run(sql, options, undefined, true);
+    },
+    async queryOwnerSql(sql, scope, options) {
+      assertReadOnlySql(sql);
+      // What the statement reads, from DuckDB's own parser: no guessing at quoting or comments.
+      const [parsed] = await run('select json_serialize_sql($1::varchar) as tree', options, [sql.trim().replace(/;\s*$/, '')]);
+      const refs = refsOfSerializedSql(String(parsed?.tree ?? ''));
+      if (refs.error !== undefined) throw new WarehouseError('WAREHOUSE_QUERY', `DuckDB: ${refs.error}`);
+      if (refs.functions.length > 0) throw outsideScope(`table function ${refs.functions[0]}()`);
+      const allowed = await scopeKeys(scope, options);
+      for (const ref of refs.tables) {
+        if (!allowed.has(keyOf(ref, database.name, 'main'))) throw outsideScope(`table ${nameOf(ref)}`);
+      }
+      const rows = await run(oneRow(sql, (a) => doubleQuote(a)), options, undefined, true);
+      return rows[0];
     },
     stats: () => ({ queries }),
     async close() {

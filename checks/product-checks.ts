@@ -13,6 +13,7 @@ import { DEFAULT_SETTINGS, type CheckSettings, type FollowUp, type KindContext, 
 import { CHECK_KINDS } from './kinds/registry.js';
 import { planChecks } from './plan.js';
 import type { CheckResult } from './result.js';
+import type { OwnerSqlScope } from './owner-sql.js';
 import { runScans, type ScanColumn, type ScanOutcome, type ScanRequest } from './scan-batch.js';
 import {
   WarehouseError,
@@ -77,9 +78,19 @@ export interface ProductPlan {
   readonly scan: ScanRequest;
   /** For each kind, its expression keys → scan aliases. */
   readonly aliases: ReadonlyArray<ReadonlyMap<string, string>>;
+  /** What the product's owner SQL may read: its table, then its inputs' tables. */
+  readonly ownerScope: OwnerSqlScope;
 }
 
-export function planProduct(product: Product, table: ResolvedTable, metadata: TableMetadata, warehouse: Warehouse, now: Date, settings: CheckSettings = DEFAULT_SETTINGS): ProductPlan {
+export function planProduct(
+  product: Product,
+  table: ResolvedTable,
+  metadata: TableMetadata,
+  warehouse: Warehouse,
+  now: Date,
+  settings: CheckSettings = DEFAULT_SETTINGS,
+  inputTables: readonly ResolvedTable[] = [],
+): ProductPlan {
   const lookup = new ColumnLookup(metadata, warehouse.engine);
   const quotedTable = warehouse.dialect.quoteTable(table);
   const ctx: KindContext = {
@@ -114,7 +125,7 @@ export function planProduct(product: Product, table: ResolvedTable, metadata: Ta
     }
     return map;
   });
-  return { product, ctx, plans, aliases, scan: { product: product.id, domain: product.domain, group: product.domain, table: quotedTable, columns } };
+  return { product, ctx, plans, aliases, ownerScope: { tables: [table, ...inputTables] }, scan: { product: product.id, domain: product.domain, group: product.domain, table: quotedTable, columns } };
 }
 
 function queryOptions(product: Product, check: string, ctx: ProductCheckContext): QueryOptions {
@@ -143,7 +154,7 @@ export async function evaluateProduct(plan: ProductPlan, scan: ScanOutcome, ctx:
     ownerQuery: async (sql: string, check: string): Promise<Row | undefined> => {
       const down = refuse();
       if (down) throw down;
-      return (await warehouse.query(sql, queryOptions(plan.product, check, ctx)))[0];
+      return warehouse.queryOwnerSql(sql, plan.ownerScope, queryOptions(plan.product, check, ctx));
     },
   };
   const results: CheckResult[] = plan.plans.flatMap((p) => p?.results ?? []);
@@ -160,9 +171,15 @@ export async function evaluateProduct(plan: ProductPlan, scan: ScanOutcome, ctx:
 }
 
 /** All checks of one product with its own scan statement (no batching). */
-export async function checkProduct(product: Product, table: ResolvedTable, metadata: TableMetadata | undefined, ctx: ProductCheckContext): Promise<ProductOutcome> {
+export async function checkProduct(
+  product: Product,
+  table: ResolvedTable,
+  metadata: TableMetadata | undefined,
+  ctx: ProductCheckContext,
+  inputTables: readonly ResolvedTable[] = [],
+): Promise<ProductOutcome> {
   if (!metadata) return { results: missingTableResults(product, ctx.now.toISOString()) };
-  const plan = planProduct(product, table, metadata, ctx.warehouse, ctx.now, ctx.settings);
+  const plan = planProduct(product, table, metadata, ctx.warehouse, ctx.now, ctx.settings, inputTables);
   const scanned = await runScans(ctx.warehouse, [plan.scan], { batchSize: 1, concurrency: 1, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
   const outcome = await evaluateProduct(plan, scanned.outcomes[0]!, ctx, scanned.warehouseProblem);
   const warehouseProblem = scanned.warehouseProblem ?? outcome.warehouseProblem;

@@ -37,9 +37,11 @@ import type { Logger } from 'pino';
 import type { SnowflakeWarehouseConfig } from '../config/types.js';
 import { parseIdentifierPath, type IdentifierPart, type TableRef } from '../config/identifier.js';
 import { columnPart, doubleQuote } from './sql-dialect.js';
+import { oneRow, outsideScope } from './owner-sql.js';
 import {
   WarehouseError,
   assertReadOnlySql,
+  assertSingleSelect,
   deadline,
   type ColumnInfo,
   type QueryOptions,
@@ -164,6 +166,7 @@ export const snowflakeDialect: SqlDialect = {
   quoteColumn: (name) => doubleQuote(storedName(columnPart(name))),
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(storedName(p))).join('.'),
   quoteString: snowflakeString,
+  backslashEscapes: true,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => displayName(storedName(p))).join('.'),
 };
 
@@ -271,6 +274,44 @@ function typeText(dataType: string, length: SqlValue, precision: SqlValue, scale
  * ("Information schema query returned too much data") at one query per view.
  */
 const NAME_LIST_SIZE = 1000;
+
+// ---------------------------------------------------------------------------
+// What a statement reads, from Snowflake's EXPLAIN USING JSON.
+
+/**
+ * `EXPLAIN USING JSON <stmt>` compiles without running (no warehouse needed)
+ * and returns one row, column `content`: `{"GlobalStats": {...},
+ * "Operations": [[{ "id", "parentOperators", "operation", "objects",
+ * "alias", "expressions", ... }]]}`. `objects` names what a TableScan reads:
+ * a table, materialized view or secure view (plain views are expanded into
+ * the tables they read). An ExternalScan reads a stage or external table.
+ */
+export interface ExplainedReads {
+  readonly objects: string[];
+  readonly external: boolean;
+}
+
+export function readsOfExplainJson(content: string): ExplainedReads {
+  const objects: string[] = [];
+  let external = false;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const op = node as { operation?: unknown; objects?: unknown };
+    if (typeof op.operation === 'string' && /^ExternalScan$/i.test(op.operation)) external = true;
+    if (Array.isArray(op.objects)) for (const o of op.objects) if (typeof o === 'string') objects.push(o);
+    for (const value of Object.values(node)) if (typeof value === 'object') walk(value);
+  };
+  try {
+    walk((JSON.parse(content) as { Operations?: unknown }).Operations);
+  } catch {
+    throw new WarehouseError('WAREHOUSE_QUERY', 'Snowflake: EXPLAIN USING JSON returned no readable plan');
+  }
+  return { objects, external };
+}
 
 // ---------------------------------------------------------------------------
 // The adapter.
@@ -507,8 +548,10 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
   }
 
   /** Runs one statement: read-only check, tag and timeout parameters, client-side deadline. */
-  async function run(sql: string, queryOptions: QueryOptions | undefined, op: string): Promise<Result> {
-    assertReadOnlySql(sql);
+  async function run(statement: string, queryOptions: QueryOptions | undefined, op: string, explain = false): Promise<Result> {
+    // EXPLAIN compiles the (guarded) statement without running it.
+    assertSingleSelect(statement, snowflakeDialect);
+    const sql = explain ? `explain using json ${statement}` : statement;
     if (closed) throw new WarehouseError('WAREHOUSE_UNREACHABLE', 'Snowflake warehouse is closed');
     const limit = deadline(queryOptions, defaultTimeoutMs);
     const parameters = {
@@ -648,6 +691,31 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
         names.forEach((name, i) => (row[name] = values[i] ?? null));
         return row;
       });
+    },
+    async queryOwnerSql(sql, scope, queryOptions) {
+      assertReadOnlySql(sql);
+      const body = sql.trim().replace(/;\s*$/, '');
+      const explain = async (statement: string): Promise<ExplainedReads> => {
+        const result = await run(statement, queryOptions, 'explain', true);
+        const index = Math.max(0, result.columns.findIndex((c) => c.getName().toLowerCase() === 'content'));
+        return readsOfExplainJson(String(result.rows[0]?.[index] ?? '{}'));
+      };
+      const reads = await explain(body);
+      if (reads.external) throw outsideScope('a stage or external table');
+      // What the scope's own tables resolve to in the same plan format: views expand to what they read.
+      const allowed = new Set<string>();
+      for (const t of scope.tables) {
+        allowed.add([t.database, t.schema, t.table].map(storedName).join('.'));
+        for (const o of (await explain(`select * from ${snowflakeDialect.quoteTable(t)}`)).objects) allowed.add(o);
+      }
+      const outside = reads.objects.find((o) => !allowed.has(o));
+      if (outside !== undefined) throw outsideScope(`table ${outside}`);
+      const result = await run(oneRow(body, (a) => doubleQuote(a)), queryOptions, 'query');
+      const first = result.rows[0];
+      if (!first) return undefined;
+      const row: Row = {};
+      result.columns.forEach((c, i) => (row[c.getName()] = first[i] ?? null));
+      return row;
     },
     stats: () => ({ queries }),
     async close() {

@@ -27,6 +27,7 @@
  */
 import { MeshwatchError } from '../core/errors.js';
 import type { IdentifierPart, TableRef } from '../config/types.js';
+import type { OwnerSqlScope } from './owner-sql.js';
 
 export type SqlValue = string | number | bigint | boolean | Date | null;
 export type Row = Record<string, SqlValue>;
@@ -74,6 +75,8 @@ export interface SqlDialect {
   quoteTable(table: ResolvedTable): string;
   /** A string literal, with quotes escaped. */
   quoteString(value: string): string;
+  /** Whether a backslash escapes the next character inside string literals (Snowflake). */
+  readonly backslashEscapes: boolean;
   /**
    * The key under which `describeTables` files a table: compare with this,
    * never with raw names, because engines fold unquoted case differently.
@@ -106,6 +109,13 @@ export interface Warehouse {
   describeTables(tables: readonly ResolvedTable[], options?: QueryOptions): Promise<Map<string, TableMetadata>>;
   /** Runs one read-only statement built by meshwatch. Column names in rows are as aliased (quote aliases). */
   query(sql: string, options?: QueryOptions): Promise<Row[]>;
+  /**
+   * Runs owner-written SQL (a `contract.sql` rule) confined to `scope` (see
+   * `owner-sql.ts`): the strict text guard, then the tables it reads as the
+   * engine resolves them must be within the scope (else `OwnerSqlScopeError`,
+   * code `CHECK_CONFIG`, naming the table), and at most one row is read.
+   */
+  queryOwnerSql(sql: string, scope: OwnerSqlScope, options?: QueryOptions): Promise<Row | undefined>;
   stats(): WarehouseStats;
   close(): Promise<void>;
 }
@@ -175,6 +185,51 @@ export function assertReadOnlySql(sql: string): void {
   if (!/^(select|with)\b/i.test(body) || body.includes(';')) {
     throw new WarehouseError('WAREHOUSE_NOT_READ_ONLY', 'only a single SELECT or WITH statement may run against the warehouse (and no ";" inside it)');
   }
+}
+
+/**
+ * The guard for statements meshwatch builds itself from quoted parts: one
+ * SELECT or WITH statement, no `;` outside string literals, quoted
+ * identifiers and comments. A `;` in a legal quoted table name or in an
+ * accepted value is part of a literal, not a second statement. Owner SQL
+ * gets the stricter `assertReadOnlySql`.
+ */
+export function assertSingleSelect(sql: string, dialect: Pick<SqlDialect, 'backslashEscapes'>): void {
+  const refuse = (why: string) => new WarehouseError('WAREHOUSE_NOT_READ_ONLY', `only a single SELECT or WITH statement may run against the warehouse (${why})`);
+  let code = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      for (;;) {
+        if (j >= sql.length) throw refuse('unterminated quote');
+        const d = sql[j]!;
+        if (c === "'" && dialect.backslashEscapes && d === '\\') j += 2;
+        else if (d === c && sql[j + 1] === c) j += 2;
+        else if (d === c) break;
+        else j++;
+      }
+      code += ' x ';
+      i = j + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end + 1;
+      code += ' ';
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) throw refuse('unterminated comment');
+      i = end + 2;
+      code += ' ';
+    } else if (c === '$' && sql[i + 1] === '$') {
+      throw refuse('no dollar-quoted strings');
+    } else {
+      code += c;
+      i++;
+    }
+  }
+  const body = code.trim().replace(/;\s*$/, '');
+  if (!/^(select|with)\b/i.test(body) || body.includes(';')) throw refuse('and no ";" outside quotes');
 }
 
 /** `{{ table }}` in owner-supplied SQL becomes the quoted table name. */

@@ -360,12 +360,72 @@ schema:
       `select 1 -- ; \ncopy (select 42) to '${target}'`,
       `/* select */ copy (select 42) to '${target}'`,
     ]) {
-      await expect(warehouse.query(sql), sql).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_READ_ONLY' });
+      await expect(warehouse.queryOwnerSql(sql, { tables: [warehouse.resolve(config.products[0]!.table)] }), sql).rejects.toMatchObject({ code: 'WAREHOUSE_NOT_READ_ONLY' });
     }
     // Past the text guard, DuckDB itself has file access disabled.
     await expect(warehouse.query(`select * from read_csv('${target}')`)).rejects.toMatchObject({ code: 'WAREHOUSE_PERMISSION' });
     const { access } = await import('node:fs/promises');
     await expect(access(target)).rejects.toThrow();
+  });
+});
+
+describe('hostile but legal names and values (issue 9)', () => {
+  it("runs meshwatch's own SQL when a quoted table name or an accepted value holds a ';'", async () => {
+    const { results } = await run(
+      {
+        'products/odd.yaml': `id: sales.odd
+domain: sales
+tier: open
+table: 'sales."odd;name"'
+contract:
+  rowCount: { min: 1 }
+  notNull: [status]
+  acceptedValues: { status: ['a;b', "it's; fine"] }
+`,
+      },
+      ['create schema sales', 'create table sales."odd;name" (status varchar)', `insert into sales."odd;name" values ('a;b'), ('it''s; fine'), ('x;y')`],
+    );
+    expect(results.map((r) => [r.check, r.status, r.errorCode])).toEqual([
+      ['contract.rowCount', 'pass', undefined],
+      ['contract.notNull.status', 'pass', undefined],
+      ['contract.acceptedValues.status', 'fail', undefined],
+    ]);
+    expect(byCheck(results, 'contract.acceptedValues.status')).toMatchObject({ failingRows: 1, samples: ['x;y'] });
+  });
+
+  it('guards built statements by their quoting, on either engine, and still refuses a second statement', async () => {
+    const { assertSingleSelect } = await import('../checks/warehouse.js');
+    const duck = { backslashEscapes: false };
+    const snow = { backslashEscapes: true };
+    expect(() => assertSingleSelect(`select count(*) from "s"."a;b" where x in ('c;d', 'e''f;')`, duck)).not.toThrow();
+    // Snowflake literal of a\';drop : the backslash is escaped, the quote doubled.
+    expect(() => assertSingleSelect(`select 1 from t where x = 'a\\\\'';drop'`, snow)).not.toThrow();
+    for (const sql of ['select 1; drop table t', `select ';' ; select 1`, `select "x" from t; delete from t`, 'delete from t']) {
+      expect(() => assertSingleSelect(sql, duck), sql).toThrow(/single SELECT/);
+    }
+    expect(() => assertSingleSelect(`select 'a\\'; drop table t; select '`, snow)).not.toThrow();
+    expect(() => assertSingleSelect(`select 'a\\'; drop table t; select '`, duck)).toThrow(/single SELECT/);
+  });
+
+  it('opens a warehouse file that is a symlink', async () => {
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': WORKSPACE,
+      'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\ncontract: { rowCount: { min: 1 } }\n`,
+      'products/orders-by-catalog.yaml': `id: sales.orders2\ndomain: sales\ntier: open\ntable: warehouse.sales.orders\ncontract: { rowCount: { min: 1 } }\n`,
+    });
+    cleanups.push(cleanup);
+    const { mkdir, symlink } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'data'));
+    await buildDuckdb(path.join(dir, 'data', 'prod-2026-11.duckdb'), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, 1)})`]);
+    await symlink(path.join(dir, 'data', 'prod-2026-11.duckdb'), path.join(dir, 'warehouse.duckdb'));
+    const config = await loadConfig(dir);
+    const warehouse = await openDuckdbWarehouse(config.workspace.warehouse as { path: string; catalog: string });
+    cleanups.push(() => warehouse.close());
+    const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 1 });
+    expect(outcome.results.map((r) => [r.product, r.check, r.status]).sort()).toEqual([
+      ['sales.orders', 'contract.rowCount', 'pass'],
+      ['sales.orders2', 'contract.rowCount', 'pass'],
+    ]);
   });
 });
 

@@ -1,11 +1,14 @@
 /**
  * contract.sql.<name>: owner-written SQL returning one number, compared with
  * `expect` (a number or `{ min, max }`). One statement per rule, after the
- * scan; its failures are this rule's `error`, never the warehouse's.
+ * scan, confined to the product's own and its inputs' tables and read as one
+ * row at most (`Warehouse.queryOwnerSql`); its failures are this rule's
+ * `error`, never the warehouse's.
  */
 import { errorMessage } from '../../core/errors.js';
 import type { CheckResult } from '../result.js';
-import { WarehouseError, expandTableTemplate } from '../warehouse.js';
+import { OwnerSqlScopeError } from '../owner-sql.js';
+import { WarehouseError, expandTableTemplate, isWarehouseDownCode } from '../warehouse.js';
 import type { CheckKind } from './kind.js';
 import { asNumber } from './results.js';
 
@@ -36,7 +39,13 @@ export const ownerSqlKind: CheckKind = {
             const ok = (expected.min === undefined || value >= expected.min) && (expected.max === undefined || value <= expected.max);
             results.push({ ...base, status: ok ? 'pass' : 'fail', message: `${rule.name}: got ${value}, expected ${expectedText}`, observed: value });
           } catch (err) {
-            results.push({ ...base, status: 'error', message: `${rule.name}: could not evaluate: ${errorMessage(err)}`, errorCode: err instanceof WarehouseError ? err.code : 'CHECK_FAILED' });
+            if (err instanceof OwnerSqlScopeError) {
+              results.push({ ...base, status: 'error', message: `${rule.name}: ${err.message}; fix contract.sql in ${ctx.product.file}`, errorCode: err.code });
+              continue;
+            }
+            // The owner's statement failing says nothing about the warehouse: never a warehouse-down code here.
+            const code = err instanceof WarehouseError ? (isWarehouseDownCode(err.code) ? 'CHECK_SQL_FAILED' : err.code) : 'CHECK_FAILED';
+            results.push({ ...base, status: 'error', message: `${rule.name}: could not evaluate: ${errorMessage(err)}`, errorCode: code });
           }
         }
         return results;

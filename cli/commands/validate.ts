@@ -1,3 +1,4 @@
+import { ownerSqlWarnings } from '../../checks/owner-sql-lint.js';
 import { loadConfig } from '../../config/load.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -8,5 +9,6 @@ export async function validateCommand(options: { config: string }, io: CliIo): P
     `${options.config}: valid (${config.workspace.domains.length} domains, ${config.products.length} products, ` +
       `${config.consumers.length} consumers, ${lineage} lineage edges; warehouse ${config.workspace.warehouse.type})\n`,
   );
+  for (const warning of ownerSqlWarnings(config)) io.stderr(`warning: ${warning}\n`);
   return EXIT.ok;
 }

@@ -22,7 +22,14 @@
  * names made of lower-case letters, digits and `_` are shown upper-cased),
  * `<DB>.INFORMATION_SCHEMA.COLUMNS` / `.TABLES` with Snowflake's columns and
  * type names, error codes 002003 / 000904 / 003001 / 000604 / 000630 /
- * 390100 / 390144. Not imitated: upper-casing of unquoted result aliases
+ * 390100 / 390144, and `EXPLAIN USING JSON <stmt>` answered as Snowflake
+ * documents it (https://docs.snowflake.com/en/sql-reference/sql/explain):
+ * one row, column `content`, `{"GlobalStats", "Operations": [[{ id,
+ * parentOperators, operation, objects, expressions, ... }]]}`, the statement
+ * compiled but not run; a TableScan's `objects` name the tables read, plain
+ * views expanded into the tables they read; table functions (DuckDB's
+ * read_csv and the like) appear as an ExternalScan, the closest Snowflake
+ * operation (a stage or external table). Not imitated: upper-casing of unquoted result aliases
  * (DuckDB keeps them as written), backslash escapes in string literals.
  */
 import http from 'node:http';
@@ -30,6 +37,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, extname } from 'node:path';
 import { statSync } from 'node:fs';
 import { createHash, createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { refsOfSerializedSql, viewQuery, type TableRefName } from '../../checks/duckdb-sql-refs.js';
 import {
   DuckDBDateValue,
   DuckDBDecimalType,
@@ -402,6 +410,49 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
     return { success: false, code: '390114', message: 'Master token expired.', data: null };
   }
 
+  /** Snowflake's display of a DuckDB name (see SF_NAME_MACRO). */
+  const sfName = (x: string) => (/^[a-z_][a-z0-9_$]*$/.test(x) ? x.toUpperCase() : x);
+
+  /** EXPLAIN USING JSON: the tables the statement reads, views expanded, as Snowflake's plan JSON. */
+  async function explainJson(statement: string, session: Session): Promise<string | FakeError> {
+    const connection = await engine.connect();
+    try {
+      const one = async (sql: string, values: DuckDBValue[]) => (await connection.runAndReadAll(sql, values)).getRowObjectsJS();
+      const parsed = refsOfSerializedSql(String((await one('select json_serialize_sql($1::varchar) as tree', [statement]))[0]?.tree ?? ''));
+      if (parsed.error !== undefined) return { code: '001003', sqlState: '42000', message: `SQL compilation error:\n${parsed.error}` };
+      const objects: string[] = [];
+      const visit = async (ref: TableRefName, catalog: string, schema: string, depth: number): Promise<FakeError | undefined> => {
+        const key = [ref.catalog || catalog, ref.schema || schema, ref.table];
+        const where = 'lower(database_name) = lower($1) and lower(schema_name) = lower($2)';
+        const view = (await one(`select database_name, schema_name, sql from duckdb_views() where ${where} and lower(view_name) = lower($3)`, key))[0];
+        if (view && depth < 5) {
+          const tree = (await one('select json_serialize_sql($1::varchar) as tree', [viewQuery(String(view.sql))]))[0]?.tree;
+          for (const inner of refsOfSerializedSql(String(tree)).tables) {
+            const failed = await visit(inner, String(view.database_name), String(view.schema_name), depth + 1);
+            if (failed) return failed;
+          }
+          return undefined;
+        }
+        const table = (await one(`select database_name, schema_name, table_name from duckdb_tables() where ${where} and lower(table_name) = lower($3)`, key))[0];
+        if (!table) return { code: '002003', sqlState: '42S02', message: `SQL compilation error:\nObject '${key.join('.').toUpperCase()}' does not exist or not authorized.` };
+        objects.push([table.database_name, table.schema_name, table.table_name].map((v) => sfName(String(v))).join('.'));
+        return undefined;
+      };
+      for (const ref of parsed.tables) {
+        const failed = await visit(ref, session.database ?? database ?? 'memory', 'main', 0);
+        if (failed) return failed;
+      }
+      const operations: Record<string, unknown>[] = [{ id: 0, operation: 'Result', expressions: [] }];
+      for (const object of objects) {
+        operations.push({ id: operations.length, parentOperators: [0], operation: 'TableScan', objects: [object], expressions: [], partitionsTotal: 1, partitionsAssigned: 1, bytesAssigned: 1024 });
+      }
+      for (const fn of parsed.functions) operations.push({ id: operations.length, parentOperators: [0], operation: 'ExternalScan', expressions: [fn] });
+      return JSON.stringify({ GlobalStats: { partitionsTotal: objects.length, partitionsAssigned: objects.length, bytesAssigned: objects.length * 1024 }, Operations: [operations] });
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   async function execute(query: RecordedQuery, session: Session): Promise<Record<string, unknown>> {
     const failure = (e: FakeError, outcome: RecordedQuery['outcome'] = 'error') => {
       query.outcome = outcome;
@@ -414,6 +465,29 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
       if (mentions(query.sql, table)) {
         return failure({ code: '003001', sqlState: '42501', message: `SQL access control error:\nInsufficient privileges to operate on table '${table.split('.').at(-1)}'` });
       }
+    }
+
+    const explain = /^\s*explain\s+using\s+json\s+([\s\S]*)$/i.exec(query.sql);
+    if (explain) {
+      const content = await explainJson(explain[1]!, session);
+      if (typeof content !== 'string') return failure(content);
+      query.outcome = 'ok';
+      return {
+        success: true,
+        code: null,
+        message: null,
+        data: {
+          queryId: query.queryId,
+          rowtype: [{ name: 'content', type: 'text', nullable: true, database: '', schema: '', table: '', byteLength: 16777216, length: 16777216, precision: null, scale: null, collation: null }],
+          rowset: [[content]],
+          total: 1,
+          returned: 1,
+          parameters: [],
+          queryResultFormat: 'json',
+          statementTypeId: 4096,
+          finalDatabaseName: session.database ?? null,
+        },
+      };
     }
 
     const sql = rewriteInformationSchema(query.sql, session.database, database);
