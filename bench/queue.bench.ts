@@ -96,6 +96,11 @@ async function recordingWarehouse(real: Warehouse): Promise<{ recorder: Warehous
         queries++;
         return answers.get(sql) ?? [];
       },
+      // The bench mesh has no owner SQL; an answer of no row is what a replay without a recording gives.
+      queryOwnerSql: async () => {
+        queries++;
+        return undefined;
+      },
     };
   };
   return { recorder, replay };
