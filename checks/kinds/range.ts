@@ -21,6 +21,16 @@ function orderedFamily(typeText: string, ctx: KindContext): Ordered | undefined 
   return undefined;
 }
 
+/** The type a text bound is cast to: the column's own kind of date or timestamp, spelt for the engine. */
+function castType(typeText: string, ctx: KindContext): string {
+  const type = normalizeType(typeText, ctx.engine);
+  const name = type.family === 'named' ? type.name : 'TIMESTAMP_NTZ';
+  if (name === 'DATE') return 'DATE';
+  if (name === 'TIMESTAMP_TZ') return ctx.engine === 'snowflake' ? 'TIMESTAMP_TZ' : 'TIMESTAMPTZ';
+  if (name === 'TIMESTAMP_LTZ' && ctx.engine === 'snowflake') return 'TIMESTAMP_LTZ';
+  return ctx.engine === 'snowflake' ? 'TIMESTAMP_NTZ' : 'TIMESTAMP';
+}
+
 function boundsText(rule: RangeRule): string {
   const { min, max, exclusive } = rule;
   if (min !== undefined && max !== undefined) return `${exclusive ? '(' : '['}${min}, ${max}${exclusive ? ')' : ']'}`;
@@ -42,8 +52,7 @@ export const rangeKind: CheckKind = {
           const family = orderedFamily(type, ctx);
           const bounds = [rule.min, rule.max].filter((b) => b !== undefined);
           const fits = family === 'number' ? bounds.every((b) => typeof b === 'number') : bounds.every((b) => typeof b === 'string');
-          // The type text comes from the warehouse's metadata; only plain type names are used in a cast.
-          if (!family || !fits || (family !== 'number' && !/^[A-Za-z_ ]+(\(\d+\))?$/.test(type))) {
+          if (!family || !fits) {
             return configError(
               ctx,
               check,
@@ -52,7 +61,7 @@ export const rangeKind: CheckKind = {
               `range ${boundsText(rule)} cannot be compared with column ${column} of type ${type} (a range needs numbers for a number column, ISO dates or timestamps for a date or timestamp column); fix range in ${ctx.product.file}`,
             );
           }
-          const literal = (b: number | string) => (typeof b === 'number' ? String(b) : `cast(${ctx.dialect.quoteString(b)} as ${type})`);
+          const literal = (b: number | string) => (typeof b === 'number' ? String(b) : `cast(${ctx.dialect.quoteString(b)} as ${castType(type, ctx)})`);
           const c = ctx.column(column);
           const [below, above] = rule.exclusive ? ['<=', '>='] : ['<', '>'];
           const outside = [
