@@ -114,15 +114,19 @@ function tokenize(expr: string): Token[] | string {
       i += word[0].length;
       continue;
     }
+    if (expr.startsWith('--', i) || expr.startsWith('/*', i)) return `comment at position ${at + 1}: comments could hide the rest of the statement`;
     const op = OPERATORS.find((o) => expr.startsWith(o, i));
     if (op) {
       tokens.push({ type: 'op', text: op, at });
       i += op.length;
       continue;
     }
-    if (c === ';') return 'a ";" ends the statement: an expression is not a statement';
-    if (c === '.') return `"." at position ${at + 1}: qualified names reach outside the product's table`;
-    if (expr.startsWith('--', i) || expr.startsWith('/*', i)) return `comment at position ${at + 1}`;
+    // Refused by the parser, in order, so the first problem is the one reported.
+    if (c === ';' || c === '.') {
+      tokens.push({ type: 'op', text: c, at });
+      i++;
+      continue;
+    }
     return `unexpected "${c}" at position ${at + 1}`;
   }
   return tokens;
@@ -141,6 +145,8 @@ export function parseRowExpression(expr: string): ParsedRowExpression | { readon
     const next = tokens[k + 1];
     const previous = tokens[k - 1];
     if (token.type === 'op') {
+      if (token.text === ';') return { error: 'a ";" ends the statement: an expression is not a statement' };
+      if (token.text === '.') return { error: `"." at position ${token.at + 1}: qualified names reach outside the product's table` };
       if (token.text === '(') depth++;
       if (token.text === ')' && --depth < 0) return { error: `unbalanced ")" at position ${token.at + 1}` };
       continue;
@@ -157,6 +163,8 @@ export function parseRowExpression(expr: string): ParsedRowExpression | { readon
       expectType = false;
       continue;
     }
+    // `in (`, `not (`, `and (`: keywords before a parenthesis are not calls.
+    if (KEYWORDS.has(lower) && lower !== 'cast' && lower !== 'as') continue;
     if (next?.type === 'op' && next.text === '(') {
       if (!FUNCTIONS.has(lower)) return { error: `function "${token.text}" is not allowed in a row expression (allowed: ${[...FUNCTIONS].join(', ')})` };
       continue;
