@@ -179,6 +179,23 @@ export function contractRulesSuite(warehouse: () => Warehouse): void {
       expect(byCheck(results, 'contract.references.customer_id').errorCode).toBe('WAREHOUSE_OBJECT_NOT_FOUND');
     });
 
+    it('refuses at check time an expression that reaches outside the table, without sending it', async () => {
+      const plain = await run({ notNull: ['order_id'] });
+      const { results, queries } = await run(
+        {
+          notNull: ['order_id'],
+          expressions: [
+            { name: 'sneaky', expr: 'customer_id in (select id from crm.secrets)' },
+            { name: 'file', expr: "read_csv('/etc/passwd') is not null" },
+          ],
+        },
+        { validate: false },
+      );
+      expect(byCheck(results, 'contract.expressions.sneaky')).toMatchObject({ status: 'error', errorCode: 'CHECK_CONFIG', message: expect.stringContaining('SELECT is not allowed') });
+      expect(byCheck(results, 'contract.expressions.file')).toMatchObject({ status: 'error', errorCode: 'CHECK_CONFIG' });
+      expect(queries).toBe(plain.queries);
+    });
+
     it('references a table that is missing: error naming the warehouse problem, never fail', async () => {
       const list = products({ references: { customer_id: { product: 'crm.customers', column: 'customer_id' } } });
       const moved = list.map((p) =>
