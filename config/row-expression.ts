@@ -32,15 +32,18 @@ const KEYWORDS = new Set([
   'distinct',
 ]);
 
-/** Scalar functions known to DuckDB and Snowflake alike, with the same meaning. */
+/**
+ * Scalar functions known to DuckDB and Snowflake alike, by the same name and
+ * argument order (so not STARTSWITH / starts_with, CEILING, NUMBER).
+ */
 const FUNCTIONS = new Set([
-  'abs', 'round', 'floor', 'ceil', 'ceiling', 'sign', 'sqrt', 'power', 'mod', 'ln', 'exp', 'greatest', 'least',
+  'abs', 'round', 'floor', 'ceil', 'sign', 'sqrt', 'power', 'mod', 'ln', 'exp', 'greatest', 'least',
   'coalesce', 'nullif', 'length', 'lower', 'upper', 'trim', 'ltrim', 'rtrim', 'substr', 'substring', 'concat', 'replace', 'left', 'right',
-  'year', 'month', 'day', 'hour', 'minute', 'second', 'date_trunc', 'cast', 'try_cast', 'starts_with', 'ends_with', 'contains',
+  'year', 'month', 'day', 'hour', 'minute', 'second', 'date_trunc', 'cast', 'try_cast', 'contains',
 ]);
 
 const TYPES = new Set([
-  'integer', 'int', 'bigint', 'smallint', 'decimal', 'numeric', 'number', 'double', 'float', 'real', 'varchar', 'text', 'string', 'char',
+  'integer', 'int', 'bigint', 'smallint', 'decimal', 'numeric', 'double', 'float', 'real', 'varchar', 'text', 'string', 'char',
   'date', 'timestamp', 'boolean',
 ]);
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog } from '../catalog/catalog.js';
 import { runCheckCycle } from '../checks/cycle.js';
-import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
+import { duckdbDialect, openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
+import { snowflakeDialect } from '../checks/snowflake-warehouse.js';
 import { buildIncidents } from '../checks/incidents.js';
 import { buildReport, reportExitCode } from '../checks/report.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
@@ -212,6 +213,14 @@ describe('row expressions are confined to the product\'s own columns', () => {
   ])('refuses %s', (expr, reason) => {
     const parsed = parseRowExpression(expr);
     expect('error' in parsed && parsed.error).toMatch(reason);
+  });
+});
+
+describe('patterns through the dialect', () => {
+  it('are full matches by each engine\'s own function, the pattern quoted by its own string rules', () => {
+    expect(duckdbDialect.regexFullMatch('"SKU"', duckdbDialect.quoteString('^\\d+$'))).toBe(`regexp_full_match("SKU", '^\\d+$')`);
+    // Snowflake reads backslash escapes in strings: the backslash is doubled so that RLIKE sees \d.
+    expect(snowflakeDialect.regexFullMatch('"SKU"', snowflakeDialect.quoteString('^\\d+$'))).toBe(`RLIKE("SKU", '^\\\\d+$')`);
   });
 });
 
