@@ -83,9 +83,36 @@ async function timedCycle(warehouse: Warehouse, products: readonly Product[], no
   return { ms: elapsed, statements: outcome.queries, checks: outcome.results.length };
 }
 
+/**
+ * The bench products with the contract rules of issue 13 added: the column
+ * rules (a notNull with maxPercent, a composite unique, a range, a pattern, a
+ * row expression) join the aggregate scan; a `references` rule on the first
+ * input, when there is one, is one statement of its own.
+ */
+function withContractRules(products: readonly Product[], references: boolean): Product[] {
+  const byId = new Map(products.map((p) => [p.id, p]));
+  return products.map((p) => {
+    const input = references ? p.inputs[0] : undefined;
+    const target = input ? byId.get(input.product) : undefined;
+    return {
+      ...p,
+      contract: {
+        ...p.contract!,
+        notNull: [{ column: 'id', severity: 'fail', tolerance: { maxPercent: 1 } }],
+        unique: [{ columns: ['id', 'status'], severity: 'fail' }],
+        range: [{ column: 'value', min: 0, exclusive: false, severity: 'fail' }],
+        pattern: [{ column: 'status', regex: '[a-z]+', severity: 'fail' }],
+        expressions: [{ name: 'value_not_negative', expr: 'value >= 0', severity: 'fail' }],
+        references: target ? [{ column: 'id', references: { product: target.id, column: 'id', table: target.table }, severity: 'fail' }] : [],
+      },
+    };
+  });
+}
+
 export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
   const rows: string[][] = [];
   const statementRows: string[][] = [];
+  const ruleRows: string[][] = [];
   for (const size of sizes) {
     const file = path.join(tmpdir(), `meshwatch-bench-v1-${size}.duckdb`);
     let start = performance.now();
@@ -102,6 +129,15 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
         const perDomain = await timedCycle(warehouse, config.products, now, {});
         const perDatabase = await timedCycle(warehouse, config.products, now, { batchWithin: 'database' });
         const perProduct = await timedCycle(warehouse, config.products, now, { batchSize: 1 });
+        const columnRules = await timedCycle(warehouse, withContractRules(config.products, false), now, {});
+        const referenced = withContractRules(config.products, true);
+        const withReferences = await timedCycle(warehouse, referenced, now, {});
+        const referenceRules = referenced.reduce((sum, p) => sum + (p.contract?.references.length ?? 0), 0);
+        // The done-when of issue 13, checked where it is measured.
+        if (columnRules.statements !== perDomain.statements) throw new Error(`column rules added statements: ${columnRules.statements} vs ${perDomain.statements}`);
+        if (withReferences.statements !== perDomain.statements + referenceRules) {
+          throw new Error(`references should cost one statement each: ${withReferences.statements} vs ${perDomain.statements} + ${referenceRules}`);
+        }
 
         const sample = config.products.slice(0, Math.min(NAIVE_SAMPLE, size));
         start = performance.now();
@@ -127,6 +163,13 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
           `${n(Math.round(naive.queries * scale))} (${n(size)} metadata)`,
           n(Math.floor(size / 20)),
         ]);
+        ruleRows.push([
+          n(size),
+          `${n(perDomain.checks)} · ${ms(perDomain.ms)} · ${n(perDomain.statements)}`,
+          `${n(columnRules.checks)} · ${ms(columnRules.ms)} · ${n(columnRules.statements)}`,
+          `${n(withReferences.checks)} · ${ms(withReferences.ms)} · ${n(withReferences.statements)}`,
+          n(referenceRules),
+        ]);
       } finally {
         await warehouse.close();
       }
@@ -143,6 +186,11 @@ export async function benchCheckCycle(sizes: readonly number[]): Promise<void> {
     'Statements per cycle (1 metadata + aggregate scans; no owner SQL or failing rules in the bench mesh)',
     ['products', 'batched per domain (≤ 50)', 'batched per database (≤ 50)', 'one scan per product', 'naive', 'goal: scans ≤ products / 20'],
     statementRows,
+  );
+  printTable(
+    'Contract rules (batched per domain): checks · wall time · statements. Column rules (notNull maxPercent, composite unique, range, pattern, expression) join the scan; a references rule is one statement each',
+    ['products', 'freshness + schema + rowCount', '+ 5 column rules per product', '+ 1 references rule per product with an input', 'references rules'],
+    ruleRows,
   );
 }
 

@@ -36,6 +36,7 @@ export const duckdbDialect: SqlDialect = {
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(p.name)).join('.'),
   quoteString: singleQuote,
   backslashEscapes: false,
+  regexFullMatch: (subject, pattern) => `regexp_full_match(${subject}, ${pattern})`,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => p.name.toLowerCase()).join('.'),
 };
 

@@ -167,6 +167,8 @@ export const snowflakeDialect: SqlDialect = {
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(storedName(p))).join('.'),
   quoteString: snowflakeString,
   backslashEscapes: true,
+  // RLIKE anchors the pattern at both ends.
+  regexFullMatch: (subject, pattern) => `RLIKE(${subject}, ${pattern})`,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => displayName(storedName(p))).join('.'),
 };
 

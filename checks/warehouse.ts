@@ -77,6 +77,8 @@ export interface SqlDialect {
   quoteString(value: string): string;
   /** Whether a backslash escapes the next character inside string literals (Snowflake). */
   readonly backslashEscapes: boolean;
+  /** True when the text `subject` matches the regular expression `pattern` (both SQL expressions) in full. */
+  regexFullMatch(subject: string, pattern: string): string;
   /**
    * The key under which `describeTables` files a table: compare with this,
    * never with raw names, because engines fold unquoted case differently.

@@ -162,15 +162,7 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
         problems.push({ file: product.file, path: 'freshness.column', message: `column "${product.freshness.column}" is not in schema.columns` });
       }
     }
-    if (product.contract) {
-      own('contract.notNull', product.contract.notNull);
-      own('contract.unique', product.contract.unique);
-      for (const column of Object.keys(product.contract.acceptedValues)) {
-        if (known && !known.has(key(column))) {
-          problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is not in schema.columns` });
-        }
-      }
-    }
+    // Contract rules' columns are checked with the rules themselves (contract-rules.ts).
   }
 
   for (const consumer of scope ? scope.consumers : consumers) {

@@ -11,6 +11,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit, WORKSPACE_FILE } from './cross-file.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
@@ -231,6 +232,7 @@ export function assembleConfig(
   if (raw) checkDomains(workspaceEntry.file, raw.domains, problems);
   if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems);
+  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
   if (problems.length > 0 || !workspace) return { problems };
   return { config: { dir: root, workspace, products, consumers } };
 }
