@@ -155,7 +155,6 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
         problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` });
       } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
     });
-    const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
     const known = declared.of(product);
     if (product.freshness?.column) {
       if (known && !known.has(key(product.freshness.column))) {
