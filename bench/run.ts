@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the project's benchmarks, printed as tables.
- *   --only impact|checks   run one benchmark
+ *   --only impact|checks|config   run one benchmark
  *   --sizes 6000,60000     mesh sizes (default both)
  * Speed goals live here, never as timing assertions in tests.
  */
@@ -8,9 +8,11 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { benchImpact } from './impact.bench.js';
 import { benchCheckCycle } from './check-cycle.bench.js';
+import { benchConfig } from './config.bench.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, sizes: { type: 'string' } } });
 const sizes = (values.sizes ?? '6000,60000').split(',').map(Number);
 console.log(`meshwatch bench · node ${process.version} · ${cpus().length} cores · ${cpus()[0]?.model ?? ''}`);
 if (!values.only || values.only === 'impact') await benchImpact(sizes);
 if (!values.only || values.only === 'checks') await benchCheckCycle(sizes);
+if (!values.only || values.only === 'config') await benchConfig(sizes);
