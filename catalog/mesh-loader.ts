@@ -33,10 +33,12 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { checkReferences, checkWarehouseFit, DeclaredColumns } from '../config/cross-file.js';
+import { configFileKind, WORKSPACE_FILE, WORKSPACE_FILE_ALT } from '../config/discover.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import {
   assembleConfig,
   checkConfigDir,
+  configWarnings,
   discoverConfigFiles,
   loadConsumerFile,
   loadProductFile,
@@ -45,6 +47,7 @@ import {
   readConfigText,
   type ConfigFiles,
   type ConsumerFileEntry,
+  type Discovery,
   type FileText,
   type ProductEntry,
   type WorkspaceEntry,
@@ -137,9 +140,14 @@ export class MeshLoader {
   private declared: DeclaredColumns;
   private consumerIds: Set<string>;
 
-  private constructor(root: string, env: NodeJS.ProcessEnv, files: ConfigFiles, config: MeshConfig, catalog: Catalog, workspace: WorkspaceEntry) {
+  /** The last discovery's problems and warnings (entries not read); a reload told which files changed keeps them. */
+  private discovery: Pick<Discovery, 'problems' | 'warnings'>;
+
+  private constructor(root: string, env: NodeJS.ProcessEnv, discovery: Discovery, config: MeshConfig, catalog: Catalog, workspace: WorkspaceEntry) {
+    const files: ConfigFiles = discovery.files;
     this.root = root;
     this.env = env;
+    this.discovery = discovery;
     this.workspaceFile = files.workspace;
     this.productFiles = [...files.products];
     this.consumerFiles = [...files.consumers];
@@ -154,7 +162,8 @@ export class MeshLoader {
   static open(dir: string, options: MeshLoaderOptions = {}): MeshLoader {
     const env = options.env ?? process.env;
     const root = checkConfigDir(dir);
-    const files = discoverConfigFiles(root);
+    const discovery = discoverConfigFiles(root);
+    const { files } = discovery;
     const stamps = new Map<string, FileStamp>();
     const read = (file: string) => {
       const content = readConfigText(root, file);
@@ -164,9 +173,9 @@ export class MeshLoader {
     const workspace = loadWorkspaceFile(root, files.workspace, read(files.workspace), env);
     const products = files.products.map((file) => loadProductFile(file, read(file), env, workspace.workspace));
     const consumers = files.consumers.map((file) => loadConsumerFile(file, read(file), env));
-    const assembled = assembleConfig(root, workspace, products, consumers);
+    const assembled = assembleConfig(root, workspace, products, consumers, discovery);
     if ('problems' in assembled) throw new ConfigError(assembled.problems);
-    const loader = new MeshLoader(root, env, files, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
+    const loader = new MeshLoader(root, env, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
     for (const entry of products) loader.productEntries.set(entry.file, entry);
     for (const entry of consumers) loader.consumerEntries.set(entry.file, entry);
     for (const [file, stamp] of stamps) loader.stamps.set(file, stamp);
@@ -195,20 +204,13 @@ export class MeshLoader {
     return this.pendingWorkspace !== undefined ? this.fullRebuild(changedFiles) : this.incremental(changedFiles);
   }
 
-  private kindOf(file: string): Kind | undefined {
-    if (file === this.workspaceFile) return 'workspace';
-    const discovered = (sub: 'products' | 'consumers') => file.startsWith(`${sub}/`) && /^[^/]+\.ya?ml$/.test(file.slice(sub.length + 1));
-    if (discovered('products')) return 'product';
-    if (discovered('consumers')) return 'consumer';
-    return undefined;
-  }
 
   private classifyGiven(changed: readonly string[]): Map<string, Kind> {
     const out = new Map<string, Kind>();
     for (const given of changed) {
       const file = path.relative(this.root, path.resolve(this.root, given)).split(path.sep).join('/');
-      const kind = this.kindOf(file);
-      // A path that is not a config file (a folder, a file elsewhere): look at everything.
+      // A path that is not a config file (a folder, a file elsewhere, the other workspace name): look at everything.
+      const kind = file === WORKSPACE_FILE || file === WORKSPACE_FILE_ALT ? (file === this.workspaceFile ? 'workspace' : undefined) : configFileKind(file, this.workspaceFile);
       if (kind === undefined) return this.discoverChanges();
       out.set(file, kind);
     }
@@ -216,8 +218,16 @@ export class MeshLoader {
   }
 
   private discoverChanges(): Map<string, Kind> {
-    const files = discoverConfigFiles(this.root);
+    const discovery = discoverConfigFiles(this.root);
+    const { files } = discovery;
+    this.discovery = discovery;
     const out = new Map<string, Kind>();
+    if (files.workspace !== this.workspaceFile) {
+      // meshwatch.yaml gave way to meshwatch.yml or back: the workspace is whatever the new name holds.
+      this.workspaceFile = files.workspace;
+      this.stamps.delete(files.workspace);
+      out.set(files.workspace, 'workspace');
+    }
     const consider = (list: readonly string[], known: readonly string[], kind: Kind) => {
       const now = new Set(list);
       for (const file of known) if (!now.has(file)) out.set(file, kind);
@@ -301,7 +311,7 @@ export class MeshLoader {
 
   /** The full cross-file pass over every entry: exactly a full load's result. */
   private assembleAll(): ReturnType<typeof assembleConfig> {
-    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers());
+    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery);
   }
 
   private reject(problems: readonly ConfigProblem[]): ReloadResult {
@@ -353,7 +363,8 @@ export class MeshLoader {
 
     const products = patchProducts(old.products, removedProducts, addedProducts);
     const consumers = consumerFiles.length === 0 ? old.consumers : patchConsumers(old.consumers, consumerFiles);
-    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers };
+    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings: configWarnings(this.discovery.warnings, products) };
+    if (this.discovery.problems.length > 0) return this.rejectOrAcceptFull(changedFiles);
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };
     const catalog = Catalog.patched(this.currentCatalog, config, change);

@@ -13,8 +13,8 @@ import { ENGINE_CAPABILITIES } from './engines.js';
 import type { ConfigProblem } from './errors.js';
 import { columnKey, formatTableRef, type Engine } from './identifier.js';
 import type { Consumer, Product, Workspace } from './types.js';
+import { WORKSPACE_FILE } from './discover.js';
 
-export const WORKSPACE_FILE = 'meshwatch.yaml';
 
 /**
  * Where each consumer sits in its file, for problem paths like
@@ -172,6 +172,7 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
         problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` });
       } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
     });
+    checkDuplicates(product, key, engine, problems);
     const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
     const known = declared.of(product);
     if (product.freshness?.column) {
@@ -216,6 +217,47 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
     const first = byId.get(cycle[0]!)!;
     problems.push({ file: first.file, path: 'inputs', message: `lineage cycle: ${cycle.join(' → ')}` });
   }
+}
+
+/**
+ * One product's own lists: a column declared twice (by the engine's rules:
+ * `order_id` and `ORDER_ID` are one column on DuckDB), a column twice in one
+ * rule, two SQL rules with one name. Each would give two results under one
+ * check id.
+ */
+function checkDuplicates(product: Product, key: (name: string) => string, engine: Engine, problems: ConfigProblem[]): void {
+  /** Reports every name whose key was seen before in `names`; `message` gets the name and the first one's index. */
+  const list = (names: readonly string[], label: (i: number) => string, message: (name: string, first: number) => string) => {
+    const seen = new Map<string, number>();
+    names.forEach((name, i) => {
+      const k = key(name);
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else problems.push({ file: product.file, path: label(i), message: message(name, first) });
+    });
+  };
+  if (product.schema) {
+    const columns = product.schema.columns.map((c) => c.name);
+    list(columns, (i) => `schema.columns[${i}].name`, (name, first) =>
+      `duplicate column "${name}": the same column as "${columns[first]}" at schema.columns[${first}] (by ${engine}'s rules for names)`);
+  }
+  if (!product.contract) return;
+  for (const rule of ['notNull', 'unique'] as const) {
+    list(product.contract[rule], (i) => `contract.${rule}[${i}]`, (name, first) => `column "${name}" is listed twice (also at contract.${rule}[${first}])`);
+  }
+  const accepted = Object.keys(product.contract.acceptedValues);
+  const seen = new Map<string, string>();
+  for (const column of accepted) {
+    const first = seen.get(key(column));
+    if (first === undefined) seen.set(key(column), column);
+    else problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is the same column as "${first}" (by ${engine}'s rules for names): give its values once` });
+  }
+  const names = new Map<string, number>();
+  product.contract.sql.forEach((rule, i) => {
+    const first = names.get(rule.name);
+    if (first === undefined) names.set(rule.name, i);
+    else problems.push({ file: product.file, path: `contract.sql[${i}].name`, message: `duplicate rule name "${rule.name}" (also at contract.sql[${first}])` });
+  });
 }
 
 /**
