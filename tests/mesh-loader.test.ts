@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog, type ConsumerSource } from '../catalog/catalog.js';
@@ -103,6 +103,18 @@ describe('MeshLoader.reload', () => {
     expect(result).toMatchObject({ ok: true, full: false });
     await expectSameAsFullLoad(dir, result);
     expect(loader.catalog.products.has('marketing.leads')).toBe(false);
+  });
+
+  it('reloads a product file in a subfolder, and a removed one found without a list', async () => {
+    const dir = await meshDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    await mkdir(path.join(dir, 'products/marketing'), { recursive: true });
+    await writeFile(path.join(dir, 'products/marketing/leads.yml'), 'id: marketing.leads\ndomain: marketing\ntier: open\ntable: marketing.leads\n');
+    const result = loader.reload(['products/marketing/leads.yml']);
+    expect(result).toMatchObject({ ok: true, full: false, changedFiles: ['products/marketing/leads.yml'] });
+    await expectSameAsFullLoad(dir, result);
+    await rm(path.join(dir, 'products/marketing/leads.yml'));
+    await expectSameAsFullLoad(dir, loader.reload());
   });
 
   it('finds changed, added and removed files itself when not told', async () => {
