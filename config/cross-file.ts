@@ -13,8 +13,8 @@ import { ENGINE_CAPABILITIES } from './engines.js';
 import type { ConfigProblem } from './errors.js';
 import { columnKey, formatTableRef, type Engine } from './identifier.js';
 import type { Consumer, Product, Workspace } from './types.js';
+import { WORKSPACE_FILE } from './discover.js';
 
-export const WORKSPACE_FILE = 'meshwatch.yaml';
 
 /**
  * Where each consumer sits in its file, for problem paths like
@@ -38,10 +38,18 @@ function positionFinder(consumers: readonly Consumer[]): (consumer: Consumer) =>
   };
 }
 
-/** Only these products and consumers get the per-entity rules; cycles are looked for through `products` only. */
+/**
+ * Only these products and consumers get the per-entity rules; cycles are
+ * looked for through `products` only. Duplicates are given as facts about
+ * the whole new config, which the caller keeps indexes for.
+ */
 export interface CheckScope {
   readonly products: ReadonlySet<Product>;
   readonly consumers: ReadonlySet<Consumer>;
+  /** The new config's products by id (fewer entries than products: some id is duplicated). */
+  readonly byId: ReadonlyMap<string, Product>;
+  /** Some consumer id is declared twice in the new config. */
+  readonly duplicateConsumer: boolean;
 }
 
 export function checkDomains(file: string, domains: Workspace['domains'], problems: ConfigProblem[]): void {
@@ -109,18 +117,26 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
   const { workspace, products, consumers, invalidProductIds } = context;
   const consumerPosition = positionFinder(consumers);
   const consumerPath = (consumer: Consumer, rest: string) => `consumers[${consumerPosition(consumer)}].${rest}`;
-  const byId = new Map<string, Product>();
-  for (const product of products) {
-    const first = byId.get(product.id);
-    if (first) problems.push({ file: product.file, path: 'id', message: `duplicate product id "${product.id}" (also in ${first.file})` });
-    else byId.set(product.id, product);
-  }
-  const consumerFiles = new Map<string, string>();
-  for (const consumer of consumers) {
-    const first = consumerFiles.get(consumer.id);
-    if (first !== undefined) {
-      problems.push({ file: consumer.source, path: consumerPath(consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
-    } else consumerFiles.set(consumer.id, consumer.source);
+  let byId: ReadonlyMap<string, Product>;
+  if (scope) {
+    byId = scope.byId;
+    // The full pass names them; here it is enough to know.
+    if (byId.size !== products.length || scope.duplicateConsumer) problems.push({ file: '', path: 'id', message: 'duplicate id' });
+  } else {
+    const ids = new Map<string, Product>();
+    for (const product of products) {
+      const first = ids.get(product.id);
+      if (first) problems.push({ file: product.file, path: 'id', message: `duplicate product id "${product.id}" (also in ${first.file})` });
+      else ids.set(product.id, product);
+    }
+    byId = ids;
+    const consumerFiles = new Map<string, string>();
+    for (const consumer of consumers) {
+      const first = consumerFiles.get(consumer.id);
+      if (first !== undefined) {
+        problems.push({ file: consumer.source, path: consumerPath(consumer, 'id'), message: `duplicate consumer id "${consumer.id}" (also in ${first})` });
+      } else consumerFiles.set(consumer.id, consumer.source);
+    }
   }
 
   const domainIds = workspace ? new Set(workspace.domains.map((d) => d.id)) : undefined;
@@ -135,12 +151,13 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
     return product ? declared.of(product) : undefined;
   };
 
-  const checkColumns = (file: string, at: string, productId: string, columns: readonly string[] | undefined, whose: string) => {
+  const checkColumns = (file: string, at: string | (() => string), productId: string, columns: readonly string[] | undefined, whose: string, suffix = '') => {
     const known = declaredOf(productId);
     if (!known || !columns) return;
     columns.forEach((column, i) => {
       if (!known.has(key(column))) {
-        problems.push({ file, path: `${at}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` });
+        const where = typeof at === 'string' ? at : at();
+        problems.push({ file, path: `${where}${suffix}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` });
       }
     });
   };
@@ -155,6 +172,7 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
         problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` });
       } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
     });
+    checkDuplicates(product, key, engine, problems);
     const known = declared.of(product);
     if (product.freshness?.column) {
       if (known && !known.has(key(product.freshness.column))) {
@@ -173,11 +191,12 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
       });
     }
     consumer.uses.forEach((use, i) => {
-      const at = consumerPath(consumer, `uses[${i}]`);
+      // Built only when a problem is found: the position lookup costs a map of every consumer.
+      const at = () => consumerPath(consumer, `uses[${i}]`);
       if (invalidProductIds.has(use.product)) return;
       if (!byId.has(use.product)) {
-        problems.push({ file: consumer.source, path: at, message: `unknown product "${use.product}"${didYouMean(use.product, [...productIds()])}` });
-      } else checkColumns(consumer.source, `${at}.columns`, use.product, use.columns, use.product);
+        problems.push({ file: consumer.source, path: at(), message: `unknown product "${use.product}"${didYouMean(use.product, [...productIds()])}` });
+      } else checkColumns(consumer.source, at, use.product, use.columns, use.product, '.columns');
     });
   }
 
@@ -189,6 +208,30 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
     const first = byId.get(cycle[0]!)!;
     problems.push({ file: first.file, path: 'inputs', message: `lineage cycle: ${cycle.join(' → ')}` });
   }
+}
+
+/**
+ * A column declared twice in a product's schema (by the engine's rules:
+ * `order_id` and `ORDER_ID` are one column on DuckDB): it would give two
+ * results under one check id.
+ */
+function checkDuplicates(product: Product, key: (name: string) => string, engine: Engine, problems: ConfigProblem[]): void {
+  /** Reports every name whose key was seen before in `names`; `message` gets the name and the first one's index. */
+  const list = (names: readonly string[], label: (i: number) => string, message: (name: string, first: number) => string) => {
+    const seen = new Map<string, number>();
+    names.forEach((name, i) => {
+      const k = key(name);
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else problems.push({ file: product.file, path: label(i), message: message(name, first) });
+    });
+  };
+  if (product.schema) {
+    const columns = product.schema.columns.map((c) => c.name);
+    list(columns, (i) => `schema.columns[${i}].name`, (name, first) =>
+      `duplicate column "${name}": the same column as "${columns[first]}" at schema.columns[${first}] (by ${engine}'s rules for names)`);
+  }
+  // Rules named twice are found with the rules themselves (contract-rules.ts).
 }
 
 /**

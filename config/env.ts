@@ -14,7 +14,8 @@ export interface EnvProblem {
 /**
  * Replaces placeholders in every string of a parsed YAML value. `substituted`
  * collects the dotted paths of values that came (at least partly) from the
- * environment, so callers can insist that secrets do (and never echo them).
+ * environment, with the variables' names, so callers can insist that secrets
+ * do and never echo such values in messages.
  * The value is a fresh parse result: it is updated in place, and the path is
  * one mutable stack, copied only when something is recorded (a mesh has
  * millions of values and almost none holds a `$`).
@@ -24,7 +25,7 @@ export function interpolateEnv(
   env: NodeJS.ProcessEnv,
   problems: EnvProblem[],
   path: (string | number)[] = [],
-  substituted: Set<string> = new Set(),
+  substituted: Map<string, string[]> = new Map(),
 ): unknown {
   if (typeof value === 'string') return interpolateString(value, env, problems, path, substituted);
   if (Array.isArray(value)) {
@@ -56,7 +57,7 @@ function interpolateString(
   env: NodeJS.ProcessEnv,
   problems: EnvProblem[],
   path: (string | number)[],
-  substituted: Set<string>,
+  substituted: Map<string, string[]>,
 ): string {
   if (!value.includes('$')) return value;
   return value.replace(PLACEHOLDER, (whole, escape: string, name: string) => {
@@ -70,7 +71,10 @@ function interpolateString(
       problems.push({ path: [...path], message: `environment variable ${name} is not set` });
       return whole;
     }
-    substituted.add(path.join('.'));
+    const key = path.join('.');
+    const names = substituted.get(key);
+    if (names) names.push(name);
+    else substituted.set(key, [name]);
     return resolved;
   });
 }

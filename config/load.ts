@@ -8,18 +8,19 @@
  * (`loadWorkspaceFile`, `loadProductFile`, `loadConsumerFile`), and
  * `assembleConfig` applies the cross-file rules to a set of entries.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { checkContractRules } from './contract-rules.js';
-import { checkDomains, checkReferences, checkWarehouseFit, WORKSPACE_FILE } from './cross-file.js';
+import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
+import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
 import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type WorkspaceFile } from './schema.js';
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 
-export { WORKSPACE_FILE } from './cross-file.js';
+export { WORKSPACE_FILE, discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 export { formatPath } from './parse-file.js';
 
 export interface LoadOptions {
@@ -53,17 +54,27 @@ const noProblems = (problems: ConfigProblem[]): readonly ConfigProblem[] => (pro
 
 export type FileText = { readonly text: string } | { readonly error: string };
 
+/** Largest config file read: a product file is a few KB; a bigger one is a mistake or an attack on memory. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
 /**
  * Reads one file. Synchronous on purpose: for 60,000 small files, sync reads
  * take about 0.7 s here against 5 s for fs/promises (four thread-pool round
  * trips per file); a reload reads only the files that changed.
  */
 export function readConfigText(root: string, file: string): FileText {
+  let fd: number | undefined;
   try {
-    return { text: readFileSync(path.join(root, file), 'utf8') };
+    // open + fstat + read is what readFileSync does anyway; the size is checked before anything is read.
+    fd = openSync(path.join(root, file), 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_FILE_BYTES) return { error: `file too large (${(size / 1024 / 1024).toFixed(1)} MiB; at most 1 MiB per config file)` };
+    return { text: readFileSync(fd, 'utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})` };
+    return { error: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'expected a file, found a folder' : `cannot read file (${code ?? String(err)})` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -75,18 +86,6 @@ function parseContent(file: string, content: FileText, env: NodeJS.ProcessEnv, p
   return parseConfigText(file, content.text, env, problems);
 }
 
-export function listYaml(root: string, sub: string): string[] {
-  try {
-    return readdirSync(path.join(root, sub), { withFileTypes: true })
-      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-      .map((e) => `${sub}/${e.name}`)
-      .sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[]): T | undefined {
   const value = parsed.value ?? {};
   // The inputs in issues are only needed for messages: asking for them costs a third more on every valid file.
@@ -94,8 +93,27 @@ function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigP
   if (first.success) return first.data;
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  for (const issue of result.error.issues) problems.push({ file: parsed.file, path: formatPath(issue.path), message: issueMessage(issue) });
+  for (const issue of result.error.issues) {
+    problems.push({ file: parsed.file, path: formatPath(issue.path), message: withoutEnvValue(issueMessage(issue), issue.path, parsed) });
+  }
   return undefined;
+}
+
+/**
+ * A value that came from `${ENV}` is never echoed (it is usually a secret):
+ * `got "<the password>"` becomes `got the value of ${SNOWFLAKE_URL}`.
+ */
+function withoutEnvValue(message: string, at: readonly PropertyKey[], parsed: ParsedFile): string {
+  if (parsed.fromEnv.size === 0) return message;
+  const names = parsed.fromEnv.get(at.map(String).join('.'));
+  if (!names) return message;
+  let value: unknown = parsed.value;
+  for (const part of at) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[part] : undefined;
+  if (typeof value !== 'string') return message;
+  const what = `the value of ${names.map((n) => `\${${n}}`).join(' and ')}`;
+  let out = message.replaceAll(describeValue(value), what);
+  if (value.length > 0) out = out.replaceAll(value, what);
+  return out;
 }
 
 /** meshwatch.yaml, validated; `workspace` is set only when it is fully valid. */
@@ -214,8 +232,9 @@ export function assembleConfig(
   workspaceEntry: WorkspaceEntry,
   productEntries: readonly ProductEntry[],
   consumerEntries: readonly ConsumerFileEntry[],
+  discovery: Pick<Discovery, 'problems' | 'warnings'>,
 ): Assembled {
-  const problems: ConfigProblem[] = [...workspaceEntry.problems];
+  const problems: ConfigProblem[] = [...discovery.problems, ...workspaceEntry.problems];
   const products: Product[] = [];
   const invalidProductIds = new Set<string>();
   for (const entry of productEntries) {
@@ -234,24 +253,20 @@ export function assembleConfig(
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems);
   checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
   if (problems.length > 0 || !workspace) return { problems };
-  return { config: { dir: root, workspace, products, consumers } };
+  return { config: { dir: root, workspace, products, consumers, warnings: configWarnings(discovery.warnings, products) } };
 }
 
-/** The files of a config directory that are read, relative to it, sorted within each kind. */
-export interface ConfigFiles {
-  readonly workspace: string;
-  readonly products: readonly string[];
-  readonly consumers: readonly string[];
-}
-
-export function discoverConfigFiles(root: string): ConfigFiles {
-  return { workspace: WORKSPACE_FILE, products: listYaml(root, 'products'), consumers: listYaml(root, 'consumers') };
+/** Warnings of a valid config: entries not read, and a config that checks nothing. */
+export function configWarnings(discovered: readonly ConfigProblem[], products: readonly Product[]): readonly ConfigProblem[] {
+  if (products.length > 0) return discovered;
+  return [...discovered, { file: 'products', path: '', message: 'no product is configured: there is nothing to check' }];
 }
 
 /** Every file read and turned into an entry: the state a reload starts from. */
 export interface LoadedEntries {
   readonly root: string;
   readonly files: ConfigFiles;
+  readonly discovery: Discovery;
   readonly workspace: WorkspaceEntry;
   readonly products: readonly ProductEntry[];
   readonly consumers: readonly ConsumerFileEntry[];
@@ -277,7 +292,8 @@ export function checkConfigDir(dir: string): string {
 export function loadEntries(dir: string, options: LoadEntriesOptions = {}): LoadedEntries {
   const env = options.env ?? process.env;
   const root = checkConfigDir(dir);
-  const files = discoverConfigFiles(root);
+  const discovery = discoverConfigFiles(root);
+  const { files } = discovery;
   const read = (file: string) => {
     const content = readConfigText(root, file);
     options.onRead?.(file, content);
@@ -286,12 +302,12 @@ export function loadEntries(dir: string, options: LoadEntriesOptions = {}): Load
   const workspace = loadWorkspaceFile(root, files.workspace, read(files.workspace), env);
   const products = files.products.map((file) => loadProductFile(file, read(file), env, workspace.workspace));
   const consumers = files.consumers.map((file) => loadConsumerFile(file, read(file), env));
-  return { root, files, workspace, products, consumers };
+  return { root, files, discovery, workspace, products, consumers };
 }
 
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
   const entries = loadEntries(dir, options);
-  const assembled = assembleConfig(entries.root, entries.workspace, entries.products, entries.consumers);
+  const assembled = assembleConfig(entries.root, entries.workspace, entries.products, entries.consumers, entries.discovery);
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
   return assembled.config;
 }
@@ -299,7 +315,7 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;
 
 /** Secrets never live in config files: they must come from `${ENV}` (files end up in git). */
-function checkSecretsFromEnv(file: string, workspace: WorkspaceFile, fromEnv: ReadonlySet<string>, problems: ConfigProblem[]): void {
+function checkSecretsFromEnv(file: string, workspace: WorkspaceFile, fromEnv: ReadonlyMap<string, readonly string[]>, problems: ConfigProblem[]): void {
   const { warehouse } = workspace;
   if (warehouse.type !== 'snowflake') return;
   for (const field of SECRET_FIELDS) {

@@ -12,8 +12,8 @@ import { parseFastYaml } from './yaml-fast.js';
 export interface ParsedFile {
   readonly file: string;
   readonly value: unknown;
-  /** Dotted paths whose values came from `${ENV}` placeholders. */
-  readonly fromEnv: ReadonlySet<string>;
+  /** Dotted paths whose values came from `${ENV}` placeholders → the variables' names. */
+  readonly fromEnv: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Aliases a file may expand; a config file needs few or none, a "billion laughs" file needs millions. */
@@ -119,7 +119,7 @@ export function parseConfigText(file: string, text: string, env: NodeJS.ProcessE
     value = exactIntegers(value, file, problems);
     if (problems.length > before) return undefined;
   }
-  const fromEnv = new Set<string>();
+  const fromEnv = new Map<string, string[]>();
   if (yaml.hasDollar) {
     const envProblems: EnvProblem[] = [];
     value = interpolateEnv(value, env, envProblems, [], fromEnv);

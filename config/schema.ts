@@ -39,6 +39,20 @@ export const durationSchema = z
     return { text: String(value).trim(), ms };
   });
 
+/** The longest delay a Node.js timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration that becomes a timer (statement timeouts): beyond MAX_TIMER_MS it is rejected, not clamped. */
+export const timerDurationSchema = durationSchema.superRefine((value, ctx) => {
+  if (value.ms > MAX_TIMER_MS) {
+    ctx.addIssue({ code: 'custom', message: `${value.text} is longer than a timer can hold (at most 24d); use a shorter duration`, input: value.text });
+  }
+});
+
+/** Secrets are kept exactly as given (a password may start or end with spaces). */
+const secret = (what: string) =>
+  z.string({ error: (iss) => `expected ${what}, got ${iss.input === undefined ? 'nothing' : 'a value that is not text'}` }).min(1, { error: `expected ${what}, got an empty string` });
+
 const columnName = nonEmpty('a column name').superRefine((value, ctx) => {
   const parsed = parseColumnName(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed, input: value });
@@ -85,10 +99,10 @@ const snowflakeWarehouse = z
     /** Default database for product tables written as SCHEMA.TABLE. */
     database: nonEmpty('a Snowflake database').optional(),
     authenticator: z.enum(['SNOWFLAKE', 'SNOWFLAKE_JWT']).optional(),
-    password: nonEmpty('a password (use ${ENV_VAR})').optional(),
-    privateKey: nonEmpty('a PEM private key (use ${ENV_VAR})').optional(),
+    password: secret('a password (use ${ENV_VAR})').optional(),
+    privateKey: secret('a PEM private key (use ${ENV_VAR})').optional(),
     privateKeyPath: nonEmpty('a path to a PEM private key file').optional(),
-    privateKeyPass: nonEmpty('a private key passphrase (use ${ENV_VAR})').optional(),
+    privateKeyPass: secret('a private key passphrase (use ${ENV_VAR})').optional(),
     /** Overrides the account URL: private link, or a local test server. */
     accessUrl: z.url({ error: (iss) => `expected a URL, got ${describeValue(iss.input)}` }).optional(),
     pool: z
@@ -98,7 +112,7 @@ const snowflakeWarehouse = z
       })
       .default({ max: 4, min: 0 }),
     /** Overrides defaults.queryTimeout for Snowflake statements (sent as STATEMENT_TIMEOUT_IN_SECONDS). */
-    statementTimeout: durationSchema.optional(),
+    statementTimeout: timerDurationSchema.optional(),
     /** Use HTTP(S)_PROXY from the environment; off unless asked for. */
     useEnvProxy: z.boolean().default(false),
   })
@@ -129,7 +143,7 @@ export const workspaceFileSchema = z.strictObject({
       /** Checks run at once against the warehouse. */
       concurrency: z.int().min(1).max(256).default(8),
       /** Limit for one check query; the query is cancelled after it. */
-      queryTimeout: durationSchema.default({ text: '5m', ms: 300_000 }),
+      queryTimeout: timerDurationSchema.default({ text: '5m', ms: 300_000 }),
       /** A freshness timestamp further in the future than this fails freshness ("in the future"). */
       futureTolerance: durationSchema.default({ text: '5m', ms: 300_000 }),
       /**

@@ -2,6 +2,7 @@
 import type { ConsumerEntry, ProductFile, WorkspaceFile } from './schema.js';
 import type { Schedule } from './schedule.js';
 import type { TableRef } from './identifier.js';
+import type { ConfigProblem } from './errors.js';
 
 export type { TableRef, IdentifierPart } from './identifier.js';
 export type { Schedule } from './schedule.js';
@@ -174,4 +175,10 @@ export interface MeshConfig {
   readonly workspace: Workspace;
   readonly products: readonly Product[];
   readonly consumers: readonly Consumer[];
+  /**
+   * Things worth saying that do not make the config invalid: entries of the
+   * config directory that are not read, a config without products. Same
+   * shape as problems; `validate` and `check` print them on stderr.
+   */
+  readonly warnings: readonly ConfigProblem[];
 }

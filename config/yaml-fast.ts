@@ -30,7 +30,16 @@ export interface FastYamlResult {
 
 /** Thrown internally to leave the fast path; never escapes this module. */
 class NotFast {}
-const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+/**
+ * Duplicate keys are found in a list of the mapping's keys (a handful), not
+ * by asking the object: every mapping has its own shape, and property
+ * lookups on them were a third of the reader's time.
+ */
+const seenKey = (keys: string[], key: string): boolean => {
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return true;
+  keys.push(key);
+  return false;
+};
 const NOT_FAST = new NotFast();
 
 interface Line {
@@ -155,6 +164,7 @@ class BlockReader {
 
   private mapping(indent: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    const keys: string[] = [];
     while (this.pos < this.lines.length) {
       const line = this.lines[this.pos]!;
       if (line.indent < indent) break;
@@ -162,7 +172,7 @@ class BlockReader {
       const colon = findKeyColon(line.text);
       if (colon === -1) throw NOT_FAST;
       const key = parseKey(line.text.slice(0, colon));
-      if (hasOwn(out, key)) throw NOT_FAST; // duplicate: the full parser reports it
+      if (seenKey(keys, key)) throw NOT_FAST; // duplicate: the full parser reports it
       const rest = line.text.slice(colon + 1).trimStart();
       this.pos++;
       if (rest === '' || rest[0] === '#') {
@@ -337,11 +347,15 @@ function unquote(text: string): string {
   return out;
 }
 
-/** First characters with which a plain scalar can be anything but a string (null, bool, number). */
-const MAYBE_NOT_STRING = new Set(['~', 'n', 'N', 't', 'T', 'f', 'F', '-', '+', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+/** Whether a plain scalar starting with this character can be anything but a string (null, bool, number): ~ n N t T f F - + . 0-9. */
+function maybeNotString(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c >= 48 && c <= 57) return true; // 0-9
+  return c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || c === 45 || c === 43 || c === 46;
+}
 
 function resolvePlain(text: string, state: State): unknown {
-  if (!MAYBE_NOT_STRING.has(text[0]!)) {
+  if (!maybeNotString(text)) {
     if (text.includes('$')) state.hasDollar = true;
     return text;
   }
@@ -368,7 +382,7 @@ const KEY_STATE: State = { hasDollar: false, hasBigInt: false };
 
 /** A plain scalar that the core schema reads as a string (keys must be: others are stringified in ways not worth copying). */
 function isStringScalar(text: string): boolean {
-  return !MAYBE_NOT_STRING.has(text[0]!) || typeof resolvePlain(text, KEY_STATE) === 'string';
+  return !maybeNotString(text) || typeof resolvePlain(text, KEY_STATE) === 'string';
 }
 
 /** `{ a: 1, b: [x, y] }` and `[a, { b: c }]` on one line. */
@@ -422,6 +436,7 @@ class FlowReader {
   private mapping(): Record<string, unknown> {
     this.pos++; // {
     const out: Record<string, unknown> = {};
+    const keys: string[] = [];
     this.spaces();
     if (this.text[this.pos] === '}') {
       this.pos++;
@@ -441,7 +456,7 @@ class FlowReader {
         if (!isStringScalar(raw)) throw NOT_FAST;
         key = raw;
       }
-      if (key === '<<' || key === '__proto__' || hasOwn(out, key)) throw NOT_FAST;
+      if (key === '<<' || key === '__proto__' || seenKey(keys, key)) throw NOT_FAST;
       this.spaces();
       if (this.text[this.pos] !== ':' || this.text[this.pos + 1] !== ' ') throw NOT_FAST;
       this.pos += 2;

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { UsageError } from './errors.js';
 
 export type { Logger };
 
@@ -29,6 +30,15 @@ const REDACT_PATHS = [
  * JSON logs on stderr: stdout belongs to command output (`--format json`
  * prints one document there and nothing else).
  */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A log level from MESHWATCH_LOG_LEVEL, or a usage error naming the variable and the valid levels (pino would throw a bare error). */
+export function logLevel(value: string | undefined, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value;
+  throw new UsageError(`MESHWATCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${value}"`);
+}
+
 export function createLogger(
   options: { level?: string; name?: string } = {},
   destination: DestinationStream = pino.destination(2),
@@ -36,7 +46,7 @@ export function createLogger(
   return pino(
     {
       name: options.name ?? 'meshwatch',
-      level: options.level ?? process.env.MESHWATCH_LOG_LEVEL ?? 'info',
+      level: logLevel(options.level ?? process.env.MESHWATCH_LOG_LEVEL, 'info'),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
     destination,

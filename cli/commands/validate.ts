@@ -1,9 +1,11 @@
 import { ownerSqlWarnings } from '../../checks/owner-sql-lint.js';
+import { formatProblem } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export async function validateCommand(options: { config: string }, io: CliIo): Promise<number> {
   const config = await loadConfig(options.config, { env: io.env });
+  for (const warning of config.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
   const lineage = config.products.reduce((n, p) => n + p.inputs.length, 0);
   io.stdout(
     `${options.config}: valid (${config.workspace.domains.length} domains, ${config.products.length} products, ` +
