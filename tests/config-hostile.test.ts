@@ -162,10 +162,10 @@ contract:
     });
     expect(await problemsIn(dir)).toEqual([
       'products/orders.yaml: schema.columns[1].name: duplicate column "ORDER_ID": the same column as "order_id" at schema.columns[0] (by duckdb\'s rules for names)',
-      'products/orders.yaml: contract.notNull[2]: column "order_id" is listed twice (also at contract.notNull[0])',
-      'products/orders.yaml: contract.unique[1]: column "STATUS" is listed twice (also at contract.unique[0])',
-      'products/orders.yaml: contract.acceptedValues.STATUS: column "STATUS" is the same column as "status" (by duckdb\'s rules for names): give its values once',
-      'products/orders.yaml: contract.sql[1].name: duplicate rule name "no_negative" (also at contract.sql[0])',
+      'products/orders.yaml: contract.notNull[2]: duplicate rule contract.notNull.order_id (also at contract.notNull[0])',
+      'products/orders.yaml: contract.unique[1]: duplicate rule contract.unique.STATUS (also at contract.unique[0])',
+      'products/orders.yaml: contract.acceptedValues.STATUS: duplicate rule contract.acceptedValues.STATUS (also at contract.acceptedValues.status)',
+      'products/orders.yaml: contract.sql[1].name: duplicate rule contract.sql.no_negative (also at contract.sql[0].name)',
     ]);
   });
 });
