@@ -24,8 +24,11 @@ export interface CycleOptions {
   /** Products per aggregate-scan statement (within one domain); 1 sends one statement per product. */
   readonly batchSize?: number | undefined;
   /**
-   * What a batch may span: `domain` (the default: one domain per statement, so
-   * Snowflake's QUERY_TAG attributes its cost to one domain) or `database`.
+   * What a batch may span: `domain` (one domain per statement, so Snowflake's
+   * QUERY_TAG attributes its cost to one domain) or `database`. Default:
+   * `domain` on Snowflake; `database` on DuckDB, which runs in process and
+   * has no cost to attribute (with domains of 10 products, per-domain batches
+   * could not go below products / 10 statements).
    */
   readonly batchWithin?: 'domain' | 'database' | undefined;
   /** `defaults.futureTolerance` / `defaults.massMissing`; the config defaults when absent. */
@@ -107,7 +110,7 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
     else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings, inputTables(product)) });
   });
 
-  const byDatabase = options.batchWithin === 'database';
+  const byDatabase = (options.batchWithin ?? (warehouse.engine === 'snowflake' ? 'domain' : 'database')) === 'database';
   const scans = await runScans(
     warehouse,
     plans.map(({ index, plan }) => (byDatabase ? { ...plan.scan, group: `database:${tables[index]!.database.name}` } : plan.scan)),
