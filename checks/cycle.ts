@@ -24,8 +24,11 @@ export interface CycleOptions {
   /** Products per aggregate-scan statement (within one domain); 1 sends one statement per product. */
   readonly batchSize?: number | undefined;
   /**
-   * What a batch may span: `domain` (the default: one domain per statement, so
-   * Snowflake's QUERY_TAG attributes its cost to one domain) or `database`.
+   * What a batch may span: `domain` (one domain per statement, so Snowflake's
+   * QUERY_TAG attributes its cost to one domain) or `database`. Default:
+   * `domain` on Snowflake; `database` on DuckDB, which runs in process and
+   * has no cost to attribute (with domains of 10 products, per-domain batches
+   * could not go below products / 10 statements).
    */
   readonly batchWithin?: 'domain' | 'database' | undefined;
   /** `defaults.futureTolerance` / `defaults.massMissing`; the config defaults when absent. */
@@ -40,7 +43,27 @@ export interface CycleOutcome {
   readonly queries: number;
   /** Set when the warehouse as a whole could not be used; every affected check is `error`. */
   readonly warehouseProblem?: WarehouseProblem | undefined;
+  /**
+   * Problems of the monitor rather than of products, each said once (like
+   * `warehouseProblem`): e.g. most tables of a database missing at once.
+   */
+  readonly monitorProblems?: readonly MonitorProblem[] | undefined;
 }
+
+export interface MonitorProblem {
+  /** `WAREHOUSE_OBJECTS_MISSING`. */
+  readonly code: string;
+  readonly message: string;
+  /** The database concerned, as the warehouse names it. */
+  readonly database: string;
+  /** Products concerned: their checks are `error` with this code. */
+  readonly products: readonly string[];
+  /** Products of that database in the cycle. */
+  readonly of: number;
+}
+
+/** Below this many missing products, a missing table is a breakage however large the share. */
+export const MASS_MISSING_MIN = 10;
 
 /** Every check of every product as `error`: the warehouse could not be opened or asked at all. */
 export function unavailableCycle(products: readonly Product[], err: unknown, now: Date, queries = 0): CycleOutcome {
@@ -76,13 +99,18 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
   // Only tables the metadata step found are scanned; a missing one is a result.
   const perProduct: CheckResult[][] = options.products.map(() => []);
   const plans: Array<{ index: number; plan: ProductPlan }> = [];
+  const missing = options.products.map((_, i) => !metadata.has(warehouse.dialect.tableKey(tables[i]!)));
+  const monitorProblems = massMissing(options.products, tables, missing, options.defaults?.massMissing ?? 0.5);
+  const massMissingProducts = new Map(monitorProblems.flatMap((p) => p.products.map((id) => [id, p] as const)));
   options.products.forEach((product, i) => {
     const found = metadata.get(warehouse.dialect.tableKey(tables[i]!));
-    if (!found) perProduct[i] = missingTableResults(product, at);
+    const mass = massMissingProducts.get(product.id);
+    if (mass) perProduct[i] = errorResults(product, { code: mass.code, message: mass.message }, at);
+    else if (!found) perProduct[i] = missingTableResults(product, at);
     else plans.push({ index: i, plan: planProduct(product, tables[i]!, found, warehouse, options.now, settings, inputTables(product)) });
   });
 
-  const byDatabase = options.batchWithin === 'database';
+  const byDatabase = (options.batchWithin ?? (warehouse.engine === 'snowflake' ? 'domain' : 'database')) === 'database';
   const scans = await runScans(
     warehouse,
     plans.map(({ index, plan }) => (byDatabase ? { ...plan.scan, group: `database:${tables[index]!.database.name}` } : plan.scan)),
@@ -99,5 +127,36 @@ export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions)
     results: perProduct.flat(),
     queries: warehouse.stats().queries - start,
     ...(down ? { warehouseProblem: down } : {}),
+    ...(monitorProblems.length > 0 ? { monitorProblems } : {}),
   };
+}
+
+/**
+ * When more than `share` of one database's products, and at least
+ * MASS_MISSING_MIN of them, are missing in one cycle, that is far more likely
+ * one monitor or permission problem (the wrong warehouse file, revoked
+ * grants) than that many breakages: one problem per such database.
+ */
+function massMissing(products: readonly Product[], tables: readonly ResolvedTable[], missing: readonly boolean[], share: number): MonitorProblem[] {
+  const byDatabase = new Map<string, { name: string; total: number; missing: string[] }>();
+  products.forEach((product, i) => {
+    const name = tables[i]!.database.name;
+    const key = tables[i]!.database.quoted ? name : name.toLowerCase();
+    let entry = byDatabase.get(key);
+    if (!entry) byDatabase.set(key, (entry = { name, total: 0, missing: [] }));
+    entry.total++;
+    if (missing[i]) entry.missing.push(product.id);
+  });
+  const problems: MonitorProblem[] = [];
+  for (const { name, total, missing: ids } of byDatabase.values()) {
+    if (ids.length < MASS_MISSING_MIN || ids.length <= share * total) continue;
+    problems.push({
+      code: 'WAREHOUSE_OBJECTS_MISSING',
+      message: `${ids.length} of ${total} products' tables in database ${name} are missing at once: more likely the wrong warehouse, database or revoked grants than ${ids.length} breakages (defaults.massMissing: ${share})`,
+      database: name,
+      products: ids,
+      of: total,
+    });
+  }
+  return problems;
 }

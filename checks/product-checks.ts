@@ -14,7 +14,8 @@ import { CHECK_KINDS } from './kinds/registry.js';
 import { planChecks } from './plan.js';
 import type { CheckResult } from './result.js';
 import type { OwnerSqlScope } from './owner-sql.js';
-import { runScans, type ScanColumn, type ScanOutcome, type ScanRequest } from './scan-batch.js';
+import { errorMessage } from '../core/errors.js';
+import { isOperational, runScans, type ScanColumn, type ScanOutcome, type ScanRequest } from './scan-batch.js';
 import {
   WarehouseError,
   isWarehouseDownCode,
@@ -80,6 +81,8 @@ export interface ProductPlan {
   readonly aliases: ReadonlyArray<ReadonlyMap<string, string>>;
   /** What the product's owner SQL may read: its table, then its inputs' tables. */
   readonly ownerScope: OwnerSqlScope;
+  /** For a view: the alias of the scan's `count(*)`, which fails only when the view cannot be read. */
+  readonly readProbe?: string | undefined;
 }
 
 export function planProduct(
@@ -126,15 +129,44 @@ export function planProduct(
     }
     return map;
   });
-  return { product, ctx, plans, aliases, ownerScope: { tables: [table, ...inputTables] }, scan: { product: product.id, domain: product.domain, group: product.domain, table: quotedTable, columns } };
+  // A view can exist in metadata and still not be readable (its base table dropped): its count(*) tells.
+  let readProbe: string | undefined;
+  if (metadata.kind === 'view') {
+    readProbe = bySql.get(`count\u0000count(*)`);
+    // Without data checks only the schema check would speak, from metadata: it must not pass an unreadable view.
+    if (readProbe === undefined && (columns.length > 0 || product.schema !== undefined)) {
+      readProbe = `a${columns.length}`;
+      columns.push({ alias: readProbe, sql: 'count(*)', shape: 'count' });
+    }
+  }
+  return { product, ctx, plans, aliases, readProbe, ownerScope: { tables: [table, ...inputTables] }, scan: { product: product.id, domain: product.domain, group: product.domain, table: quotedTable, columns } };
 }
 
 function queryOptions(product: Product, check: string, ctx: ProductCheckContext): QueryOptions {
   return { product: product.id, domain: product.domain, check, timeoutMs: ctx.timeoutMs, signal: ctx.signal };
 }
 
+/** A view that exists but cannot be read breaks every check of the product, as a missing table does. */
+function unreadableView(plan: ProductPlan, scan: ScanOutcome): CheckResult[] | undefined {
+  if (plan.readProbe === undefined) return undefined;
+  const error = scan.errors.get(plan.readProbe);
+  if (error === undefined || isOperational(error)) return undefined;
+  const name = formatTableRef(plan.product.table);
+  return planChecks(plan.product).map((planned) => ({
+    product: plan.product.id,
+    check: planned.check,
+    kind: planned.kind,
+    status: 'fail',
+    message: `view ${name} exists but cannot be read (${errorMessage(error)}): the whole product is broken`,
+    columns: [],
+    at: plan.ctx.at,
+  }));
+}
+
 /** Each kind reads its scanned values and runs its follow-ups; results known before the scan come first. */
 export async function evaluateProduct(plan: ProductPlan, scan: ScanOutcome, ctx: ProductCheckContext, knownProblem?: WarehouseProblem): Promise<ProductOutcome> {
+  const broken = unreadableView(plan, scan);
+  if (broken) return { results: broken };
   let problem: WarehouseProblem | undefined;
   const { warehouse } = ctx;
   const refuse = () => {

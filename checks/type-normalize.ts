@@ -181,7 +181,21 @@ export function formatCanonical(type: CanonicalType): string {
 export type TypeComparison = 'same' | 'widened' | 'changed';
 
 /** Compares a declared type with the actual one; `widened` means every declared value still fits. */
+/** Type texts repeat across thousands of products: compare each pair once. */
+const comparisons = new Map<string, TypeComparison>();
+
 export function compareTypes(declaredText: string, actualText: string, engine: Engine): TypeComparison {
+  const key = `${engine}\u0000${declaredText}\u0000${actualText}`;
+  let known = comparisons.get(key);
+  if (known === undefined) {
+    known = compareTypesUncached(declaredText, actualText, engine);
+    if (comparisons.size > 10_000) comparisons.clear();
+    comparisons.set(key, known);
+  }
+  return known;
+}
+
+function compareTypesUncached(declaredText: string, actualText: string, engine: Engine): TypeComparison {
   const declared = normalizeType(declaredText, engine);
   const actual = normalizeType(actualText, engine);
   if (formatCanonical(declared) === formatCanonical(actual)) return 'same';

@@ -206,7 +206,7 @@ describe('contract', () => {
 });
 
 describe('batching', () => {
-  it('reads schema metadata for all products in one query and batches the scans of each domain into one statement', async () => {
+  it('reads schema metadata for all products in one query and batches the aggregate scans into one statement', async () => {
     const files: Record<string, string> = {};
     const sql: string[] = ['create schema sales', 'create schema crm'];
     for (let i = 0; i < 12; i++) {
@@ -227,11 +227,17 @@ contract:
 `;
       sql.push(`create table ${schema}.p${i} (id integer not null, updated_at timestamp)`, `insert into ${schema}.p${i} values (1, ${hoursAgo(NOW, 1)})`);
     }
-    const { results, queries } = await run(files, sql);
+    const { config, warehouse } = await mesh(files, sql);
+    const cycle = (batchWithin?: 'domain' | 'database') => runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2, batchWithin });
+    const { results, queries } = await cycle();
     expect(results.filter((r) => r.status !== 'pass')).toEqual([]);
     expect(results).toHaveLength(12 * 5);
-    // 1 metadata query for the one database + 1 batched aggregate scan per domain (sales, crm).
-    expect(queries).toBe(1 + 2);
+    // DuckDB: 1 metadata query for the one database + 1 batched aggregate scan for its 12 products.
+    expect(queries).toBe(1 + 1);
+    // Within domains (Snowflake's default, for cost per domain): 1 scan per domain (sales, crm).
+    const perDomain = await cycle('domain');
+    expect(perDomain.queries).toBe(1 + 2);
+    expect(perDomain.results).toEqual(results);
   });
 });
 
@@ -366,6 +372,84 @@ schema:
     await expect(warehouse.query(`select * from read_csv('${target}')`)).rejects.toMatchObject({ code: 'WAREHOUSE_PERMISSION' });
     const { access } = await import('node:fs/promises');
     await expect(access(target)).rejects.toThrow();
+  });
+});
+
+describe('breakage found (issue 9)', () => {
+  const fresh = (extra = '') => ({
+    'products/orders.yaml': `id: sales.orders\ndomain: sales\ntier: open\ntable: sales.orders\nfreshness: { column: updated_at, maxAge: 2h }\n${extra}`,
+  });
+
+  it('fails freshness for timestamps in the future beyond defaults.futureTolerance', async () => {
+    const { results } = await run(fresh(), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', TIMESTAMP '2099-01-01 00:00:00')`]);
+    expect(byCheck(results, 'freshness')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/^in the future: max\(updated_at\) = 2099-01-01T00:00:00.000Z, .* in the future; at most 5 min ahead is tolerated/),
+    });
+    // Within the tolerance, a clock a little ahead is fresh.
+    const near = await run(fresh(), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, -0.05)})`]);
+    expect(byCheck(near.results, 'freshness').status).toBe('pass');
+    // The tolerance is defaults.futureTolerance.
+    const { config, warehouse } = await mesh(fresh(), [ORDERS_TABLE, `insert into sales.orders values (1, 1, 'placed', ${hoursAgo(NOW, -0.05)})`]);
+    const strict = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 1, defaults: { futureToleranceMs: 60_000 } });
+    expect(byCheck([...strict.results], 'freshness')).toMatchObject({ status: 'fail', message: expect.stringContaining('at most 1 min ahead') });
+  });
+
+  it.each([
+    ['an epoch integer', 'bigint', '1732500000', 'BIGINT'],
+    ['text', 'varchar', "'2026-11-25 11:00:00'", 'VARCHAR'],
+  ])('is a config error when the freshness column holds %s, naming the column and its type', async (_what, type, value, shown) => {
+    const { results } = await run(fresh(), [`create schema sales; create table sales.orders (order_id integer, updated_at ${type})`, `insert into sales.orders values (1, ${value})`]);
+    expect(byCheck(results, 'freshness')).toMatchObject({
+      status: 'error',
+      errorCode: 'CHECK_CONFIG',
+      columns: ['updated_at'],
+      message: `freshness column updated_at is of type ${shown}, not a timestamp or date; declare a timestamp column as freshness.column in products/orders.yaml`,
+    });
+  });
+
+  it('fails every check of a view whose base table was dropped, as a whole-product breakage', async () => {
+    const { results, incidents } = await incidentsOf(
+      fresh('schema: { columns: [{ name: order_id, type: INTEGER }, { name: updated_at, type: TIMESTAMP }] }\ncontract: { notNull: [order_id] }\n'),
+      ['create schema sales; create table sales.base (order_id integer, updated_at timestamp)', 'create view sales.orders as select * from sales.base', 'drop table sales.base'],
+    );
+    expect(results.map((r) => [r.check, r.status, r.columns.length])).toEqual([
+      ['freshness', 'fail', 0],
+      ['schema', 'fail', 0],
+      ['contract.notNull.order_id', 'fail', 0],
+    ]);
+    expect(results[0]!.message).toMatch(/^view sales\.orders exists but cannot be read \(.*base.*\): the whole product is broken$/);
+    expect(incidents.map((i) => i.product)).toEqual(['sales.orders']);
+  });
+
+  describe('mass missing tables', () => {
+    const products = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`products/p${i}.yaml`, `id: sales.p${i}\ndomain: sales\ntier: open\ntable: sales.p${i}\ncontract: { rowCount: { min: 1 } }\n`]));
+    const present = (n: number) => ['create schema sales', ...Array.from({ length: n }, (_, i) => `create table sales.p${i} as select 1 as id`)];
+
+    it('reads more than defaults.massMissing of a database missing (and at least 10) as one monitor problem: error, no incident', async () => {
+      const { config, warehouse } = await mesh(products(15), present(3));
+      const outcome = await runCheckCycle(warehouse, { products: config.products, now: NOW, concurrency: 2, defaults: { massMissing: 0.5 } });
+      const missing = outcome.results.filter((r) => r.errorCode === 'WAREHOUSE_OBJECTS_MISSING');
+      expect(missing).toHaveLength(12);
+      expect(missing.every((r) => r.status === 'error')).toBe(true);
+      expect(outcome.results.filter((r) => r.status === 'pass')).toHaveLength(3);
+      expect(outcome.monitorProblems).toEqual([
+        expect.objectContaining({ code: 'WAREHOUSE_OBJECTS_MISSING', database: 'warehouse', of: 15, products: expect.arrayContaining(['sales.p3', 'sales.p14']) }),
+      ]);
+      expect(outcome.monitorProblems![0]!.message).toMatch(/^12 of 15 products' tables in database warehouse are missing at once/);
+      expect(buildIncidents(new Catalog(config), outcome.results)).toEqual([]);
+    });
+
+    it('keeps a missing table a breakage below the share or below 10 products', async () => {
+      // 9 of 12 missing: above the share, but fewer than 10.
+      const few = await run(products(12), present(3));
+      expect(few.results.filter((r) => r.status === 'fail')).toHaveLength(9);
+      // 10 of 20 missing: 10 products, but not more than half.
+      const half = await run(products(20), present(10));
+      expect(half.results.filter((r) => r.status === 'fail')).toHaveLength(10);
+      expect(half.results.some((r) => r.errorCode === 'WAREHOUSE_OBJECTS_MISSING')).toBe(false);
+    });
   });
 });
 

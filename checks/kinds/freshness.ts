@@ -5,7 +5,8 @@
 import { formatDuration } from '../../config/duration.js';
 import type { Product } from '../../config/types.js';
 import type { CheckResult } from '../result.js';
-import type { CheckKind } from './kind.js';
+import { normalizeType } from '../type-normalize.js';
+import type { CheckKind, KindContext } from './kind.js';
 import { configError, asDate, missingColumn, unevaluated } from './results.js';
 import { fromMetadata, readRowCount, rowCountExpressions } from './row-count-source.js';
 
@@ -34,24 +35,40 @@ export const freshnessKind: CheckKind = {
             ];
           }
           const rows = fromMetadata(ctx);
-          return [freshnessResult(ctx.product, last, 'warehouse last-modified time', rows, ctx.now)];
+          return [freshnessResult(ctx.product, last, 'warehouse last-modified time', rows, ctx.now, ctx.settings.futureToleranceMs)];
         },
       };
     }
-    if (!ctx.lookup.find(column)) return { results: [missingColumn(ctx, CHECK, column)] };
+    const found = ctx.lookup.find(column);
+    if (!found) return { results: [missingColumn(ctx, CHECK, column)] };
+    if (!isTimeType(found.type, ctx)) {
+      // An epoch number or a text column has no age that can be read safely: say so instead of "no value".
+      return {
+        results: [
+          configError(ctx, CHECK, 'freshness', [column], `freshness column ${column} is of type ${found.type}, not a timestamp or date; declare a timestamp column as freshness.column in ${ctx.product.file}`),
+        ],
+      };
+    }
     return {
-      expressions: [...rowCountExpressions(ctx), { key: 'max', sql: `max(${ctx.column(column)})`, shape: `value:${ctx.lookup.find(column)!.type}` }],
+      expressions: [...rowCountExpressions(ctx), { key: 'max', sql: `max(${ctx.column(column)})`, shape: `value:${found.type}` }],
       evaluate: (scan) => {
         const error = scan.error('max');
         if (error !== undefined) return [unevaluated(ctx, CHECK, 'freshness', [], error)];
         const rows = readRowCount(ctx, scan);
-        return [freshnessResult(ctx.product, asDate(scan.value('max')), `max(${column})`, rows.value, ctx.now)];
+        return [freshnessResult(ctx.product, asDate(scan.value('max')), `max(${column})`, rows.value, ctx.now, ctx.settings.futureToleranceMs)];
       },
     };
   },
 };
 
-function freshnessResult(product: Product, last: Date | undefined, source: string, rowCount: number | undefined, now: Date): CheckResult {
+const TIME_TYPES = new Set(['TIMESTAMP_NTZ', 'TIMESTAMP_TZ', 'TIMESTAMP_LTZ', 'DATE']);
+
+function isTimeType(type: string, ctx: KindContext): boolean {
+  const canonical = normalizeType(type, ctx.engine);
+  return canonical.family === 'named' && TIME_TYPES.has(canonical.name);
+}
+
+function freshnessResult(product: Product, last: Date | undefined, source: string, rowCount: number | undefined, now: Date, futureToleranceMs: number): CheckResult {
   const freshness = product.freshness!;
   const base = { product: product.id, check: CHECK, kind: 'freshness' as const, columns: [] as string[], at: now.toISOString() };
   const expected = { maxAge: freshness.maxAge.text, warnAge: freshness.warnAge?.text ?? null };
@@ -68,6 +85,16 @@ function freshnessResult(product: Product, last: Date | undefined, source: strin
   const age = now.getTime() - last.getTime();
   const observed = last.toISOString();
   const ageText = age < 0 ? `${formatDuration(-age)} in the future` : `${formatDuration(age)} old`;
+  if (-age > futureToleranceMs) {
+    // A date in 2099 would keep the product "fresh" forever: a clock or load bug, and a breakage.
+    return {
+      ...base,
+      status: 'fail',
+      message: `in the future: ${source} = ${observed}, ${ageText}; at most ${formatDuration(futureToleranceMs)} ahead is tolerated (defaults.futureTolerance)`,
+      observed,
+      expected: { ...expected, futureTolerance: formatDuration(futureToleranceMs) },
+    };
+  }
   if (age > freshness.maxAge.ms) {
     return { ...base, status: 'fail', message: `stale: ${source} = ${observed}, ${ageText}; allowed ${freshness.maxAge.text}`, observed, expected };
   }

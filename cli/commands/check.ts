@@ -37,7 +37,7 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
     }
     try {
       // Statement timeouts are the adapter's default (defaults.queryTimeout, or Snowflake's statementTimeout).
-      return await runCheckCycle(warehouse, { products, now, concurrency: workspace.defaults.concurrency });
+      return await runCheckCycle(warehouse, { products, mesh: config.products, now, concurrency: workspace.defaults.concurrency, defaults: workspace.defaults });
     } finally {
       await warehouse.close();
     }
