@@ -4,7 +4,7 @@
  * summary and the warehouse's state).
  */
 import type { Catalog } from '../catalog/catalog.js';
-import type { CycleOutcome, WarehouseProblem } from './cycle.js';
+import type { CycleOutcome, MonitorProblem, WarehouseProblem } from './cycle.js';
 import { analyzeIncidents, type Incident, type IncidentGroup } from './incidents.js';
 import type { CheckResult, CheckStatus } from './result.js';
 
@@ -23,6 +23,12 @@ export interface CheckReport {
     readonly durationMs: number;
   };
   readonly warehouse: { readonly engine: string; readonly status: 'ok' | 'unavailable'; readonly problem?: WarehouseProblem | undefined };
+  /**
+   * Problems of the monitor rather than of products (most of a database's
+   * tables missing at once: a wrong warehouse file or revoked grants), said
+   * once here; the checks concerned are `error`, and open no incident.
+   */
+  readonly monitorProblems: readonly MonitorProblem[];
 }
 
 export function buildReport(catalog: Catalog, outcome: CycleOutcome, context: { products: number; engine: string; durationMs: number }): CheckReport {
@@ -45,6 +51,7 @@ export function buildReport(catalog: Catalog, outcome: CycleOutcome, context: { 
     warehouse: outcome.warehouseProblem
       ? { engine: context.engine, status: 'unavailable', problem: outcome.warehouseProblem }
       : { engine: context.engine, status: 'ok' },
+    monitorProblems: outcome.monitorProblems ?? [],
   };
 }
 
@@ -88,7 +95,8 @@ export function writeReportJson(report: CheckReport, sink: JsonSink): void {
   array('incidents', report.incidents);
   array('groups', report.groups);
   write(`  "summary": ${JSON.stringify(report.summary, replacer)},\n`);
-  write(`  "warehouse": ${JSON.stringify(report.warehouse, replacer)}\n}\n`);
+  write(`  "warehouse": ${JSON.stringify(report.warehouse, replacer)},\n`);
+  write(`  "monitorProblems": ${JSON.stringify(report.monitorProblems, replacer)}\n}\n`);
   if (buffer.length > 0) sink(buffer);
 }
 

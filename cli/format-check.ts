@@ -134,7 +134,11 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
     lines.push(`? warehouse (${report.warehouse.engine}) unavailable: ${report.warehouse.problem.code}: ${report.warehouse.problem.message}`);
   } else if (errors.length > 0) {
     lines.push('', `COULD NOT EVALUATE: ${plural(errors.length, 'check')}`);
-    lines.push(...capped(errors, LIST_LINES, (e) => `? ${e.product}  ${e.check}  ${e.message}`, (n) => `… and ${plural(n, 'more check')} that could not be evaluated`));
+    // A monitor problem (most tables of a database missing) is said once, not per check.
+    const byMonitor = new Set(report.monitorProblems.flatMap((p) => p.products));
+    for (const problem of report.monitorProblems) lines.push(`? monitor problem: ${problem.code}: ${problem.message}`);
+    const others = errors.filter((e) => !byMonitor.has(e.product));
+    lines.push(...capped(others, LIST_LINES, (e) => `? ${e.product}  ${e.check}  ${e.message}`, (n) => `… and ${plural(n, 'more check')} that could not be evaluated`));
   }
 
   const failingOrBroken = new Set(report.results.filter((r) => r.status !== 'pass').map((r) => r.product));

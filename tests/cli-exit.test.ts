@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run.js';
 import { cli } from './support/cli.js';
+import path from 'node:path';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
+import { buildDuckdb } from './support/duckdb.js';
 import { SMALL_MESH } from './support/small-mesh.js';
 
 let dir: string;
@@ -74,6 +76,32 @@ describe('meshwatch check over no product', () => {
       expect(run.code).toBe(0);
     } finally {
       await empty.cleanup();
+    }
+  });
+});
+
+describe('meshwatch check when most tables are missing', () => {
+  it('reports one monitor problem, opens no incident, and lists no check one by one', async () => {
+    const files: Record<string, string> = { 'meshwatch.yaml': WORKSPACE };
+    for (let i = 0; i < 12; i++) files[`products/p${i}.yaml`] = `id: sales.p${i}\ndomain: sales\ntier: open\ntable: sales.p${i}\ncontract: { rowCount: { min: 1 } }\n`;
+    const mesh = await writeConfigDir(files);
+    try {
+      // The wrong warehouse file: it exists, but holds none of the products.
+      await buildDuckdb(path.join(mesh.dir, 'warehouse.duckdb'), ['create table unrelated (x integer)']);
+      const json = await cli(['check', '--config', mesh.dir, '--format', 'json']);
+      const report = JSON.parse(json.stdout) as { incidents: unknown[]; monitorProblems: Array<{ code: string; products: string[] }>; results: Array<{ status: string; errorCode?: string }> };
+      expect(json.code).toBe(1);
+      expect(report.incidents).toEqual([]);
+      expect(report.monitorProblems).toHaveLength(1);
+      expect(report.monitorProblems[0]).toMatchObject({ code: 'WAREHOUSE_OBJECTS_MISSING' });
+      expect(report.monitorProblems[0]!.products).toHaveLength(12);
+      expect(report.results.every((r) => r.status === 'error' && r.errorCode === 'WAREHOUSE_OBJECTS_MISSING')).toBe(true);
+      const text = await cli(['check', '--config', mesh.dir]);
+      expect(text.stdout.match(/monitor problem/g)).toHaveLength(1);
+      expect(text.stdout).not.toMatch(/^\? sales\.p\d+/m);
+      expect(text.stdout).not.toContain('FAILING');
+    } finally {
+      await mesh.cleanup();
     }
   });
 });
