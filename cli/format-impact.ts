@@ -57,8 +57,12 @@ export function formatImpactText(impact: Impact, catalog: Catalog, indent = '', 
  * `maxPerUnit` names (consumers first: they are the people hurt), then
  * "… and N more". For storms, where one line per entry would bury the reader.
  */
-export function formatImpactCompact(impact: Impact, indent: string, maxPerUnit: number): string[] {
-  return groupImpact(impact).map((group) => {
+export function formatImpactCompact(impact: Impact, indent: string, maxPerUnit: number, maxUnits = 20): string[] {
+  const groups = groupImpact(impact);
+  // The business units hurt most first, so a cut keeps the ones that matter.
+  const size = (g: (typeof groups)[number]) => g.domains.reduce((n, d) => n + d.consumers.length + d.products.length, 0);
+  const ordered = groups.length > maxUnits ? [...groups].sort((a, b) => size(b) - size(a)) : groups;
+  const lines = ordered.slice(0, maxUnits).map((group) => {
     const consumers = group.domains.flatMap((d) => d.consumers.map((c) => c.id));
     const products = group.domains.flatMap((d) => d.products.map((p) => `${p.id} (product)`));
     const names = [...consumers, ...products];
@@ -66,4 +70,10 @@ export function formatImpactCompact(impact: Impact, indent: string, maxPerUnit: 
     const more = names.length > shown.length ? ` … and ${(names.length - shown.length).toLocaleString('en-US')} more` : '';
     return `${indent}${group.businessUnit} (${plural(consumers.length, 'consumer')}, ${plural(products.length, 'product')}): ${shown.join(', ')}${more}`;
   });
+  const rest = ordered.slice(maxUnits);
+  if (rest.length > 0) {
+    const entries = rest.reduce((n, g) => n + size(g), 0);
+    lines.push(`${indent}… and ${plural(rest.length, 'more business unit')} (${entries.toLocaleString('en-US')} more entries)`);
+  }
+  return lines;
 }
