@@ -164,6 +164,8 @@ async function throughput(url: string, size: number, ticks: number): Promise<{ c
       for (const id of ids) checks += (await waitJob(service.queue.checks, id)).checks;
     }
     const elapsed = performance.now() - start;
+    const [last] = await service.queue.checks.getJobs(['completed'], 0, 0);
+    console.error(`queue bench: last tick phases ${JSON.stringify((last?.returnvalue as TickSummary | undefined)?.phasesMs)}`);
     await service.queue.checks.obliterate({ force: true }).catch(() => {});
     return { checksPerSecond: (checks / elapsed) * 1000, checks };
   } finally {
@@ -250,6 +252,7 @@ export async function benchQueue(options: { size?: number; minutes?: number } = 
       ['raw BullMQ no-op jobs/s (concurrency 100)', 'meshwatch checks/s (ticks of 6,000 products)', 'ratio (goal ≥ 0.5)'],
       [[Math.round(raw).toLocaleString('en-US'), Math.round(queue.checksPerSecond).toLocaleString('en-US'), (queue.checksPerSecond / raw).toFixed(2)]],
     );
+    if (minutes <= 0) return;
     const row = await everyMinute(url, size, minutes);
     printTable(
       `A ${size.toLocaleString('en-US')}-product mesh on DuckDB scheduled every minute (freshness + schema + rowCount, concurrency 4)`,

@@ -16,4 +16,4 @@ const sizes = (values.sizes ?? '6000,60000').split(',').map(Number);
 console.log(`meshwatch bench · node ${process.version} · ${cpus().length} cores · ${cpus()[0]?.model ?? ''}`);
 if (!values.only || values.only === 'impact') await benchImpact(sizes);
 if (!values.only || values.only === 'checks') await benchCheckCycle(sizes);
-if (!values.only || values.only === 'queue') await benchQueue({ minutes: Number(values.minutes ?? 3) });
+if (!values.only || values.only === 'queue') await benchQueue({ minutes: Number(values.minutes ?? 3), ...(values.sizes ? { size: sizes[0]! } : {}) });

@@ -323,7 +323,11 @@ export class MeshwatchService {
     if (this.replicas) await this.replicas.remove(this.replicaId).catch(() => {});
     if (this.queues) await Promise.all([this.queues.checks.close(), this.queues.notify.close()]).catch(() => {});
     for (const connection of this.workerConnections) connection.disconnect();
-    if (this.redis) await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis) {
+      // quit() on a connection that never came up would wait for it.
+      if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+      else this.redis.disconnect();
+    }
     await this.options.notifier.close?.();
     return { drained };
   }
