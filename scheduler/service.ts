@@ -132,6 +132,9 @@ export class MeshwatchService {
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
     this.queues = createQueues(this.redis, this.prefix);
+    for (const queue of [this.queues.checks, this.queues.notify]) {
+      queue.on('error', (err: Error) => this.logger.warn({ queue: queue.name, error: err.message }, 'queue connection problem'));
+    }
     // One tick at a time across every replica; see the comment at the top.
     await this.queues.checks.setGlobalConcurrency(1);
     await this.reconcile();
