@@ -18,11 +18,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Queue, Worker } from 'bullmq';
 import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
 import type { Row, TableMetadata, Warehouse } from '../checks/warehouse.js';
 import { createLogger } from '../core/logger.js';
 import { RecordingNotifier } from '../notifier/recording-notifier.js';
+import { rawNoopJobsPerSecond } from '../scheduler/raw-baseline.js';
 import { MeshwatchService } from '../scheduler/service.js';
 import type { TickSummary } from '../scheduler/tick.js';
 import { createRedis } from '../state/redis.js';
@@ -108,33 +108,6 @@ async function recordingWarehouse(real: Warehouse): Promise<{ recorder: Warehous
   return { recorder, replay };
 }
 
-async function rawBullmq(url: string, jobs: number): Promise<number> {
-  const connection = createRedis(url, { name: 'bench-raw' });
-  const workerConnection = createRedis(url, { name: 'bench-raw-worker' });
-  const prefix = `{bench-raw-${Date.now()}}`;
-  const queue = new Queue('raw', { connection, prefix });
-  let done = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const worker = new Worker('raw', async () => {}, { connection: workerConnection, prefix, concurrency: 100, autorun: false });
-  worker.on('completed', () => {
-    if (++done === jobs) finish();
-  });
-  for (let i = 0; i < jobs; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, jobs - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
-  }
-  const start = performance.now();
-  void worker.run();
-  await finished;
-  const elapsed = performance.now() - start;
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-  workerConnection.disconnect();
-  return (jobs / elapsed) * 1000;
-}
-
 async function meshDir(size: number, schedule: string): Promise<{ dir: string; file: string }> {
   const file = path.join(tmpdir(), `meshwatch-bench-v1-${size}.duckdb`);
   await buildWarehouse(file, size);
@@ -171,6 +144,8 @@ async function throughput(url: string, size: number, ticks: number): Promise<{ c
       for (const id of ids) checks += (await waitJob(service.queue.checks, id)).checks;
     }
     const elapsed = performance.now() - start;
+    const [last] = await service.queue.checks.getJobs(['completed'], 0, 0);
+    console.error(`queue bench: last tick phases ${JSON.stringify((last?.returnvalue as TickSummary | undefined)?.phasesMs)}`);
     await service.queue.checks.obliterate({ force: true }).catch(() => {});
     return { checksPerSecond: (checks / elapsed) * 1000, checks };
   } finally {
@@ -179,6 +154,8 @@ async function throughput(url: string, size: number, ticks: number): Promise<{ c
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+type Queue = MeshwatchService['queue']['checks'];
 
 async function waitCompleted(queue: Queue, count: number): Promise<void> {
   for (;;) {
@@ -250,13 +227,14 @@ export async function benchQueue(options: { size?: number; minutes?: number } = 
   const size = options.size ?? 6_000;
   const minutes = options.minutes ?? 3;
   await withRedis(async (url) => {
-    const raw = await rawBullmq(url, 20_000);
+    const raw = await rawNoopJobsPerSecond(url, 20_000);
     const queue = await throughput(url, size, 5);
     printTable(
       'Queue throughput: checks through meshwatch serve with a no-op warehouse, beside raw BullMQ no-op jobs (same Redis, same run)',
       ['raw BullMQ no-op jobs/s (concurrency 100)', 'meshwatch checks/s (ticks of 6,000 products)', 'ratio (goal ≥ 0.5)'],
       [[Math.round(raw).toLocaleString('en-US'), Math.round(queue.checksPerSecond).toLocaleString('en-US'), (queue.checksPerSecond / raw).toFixed(2)]],
     );
+    if (minutes <= 0) return;
     const row = await everyMinute(url, size, minutes);
     printTable(
       `A ${size.toLocaleString('en-US')}-product mesh on DuckDB scheduled every minute (freshness + schema + rowCount, concurrency 4)`,

@@ -19,5 +19,5 @@ console.log(`meshwatch bench · node ${process.version} · ${cpus().length} core
 if (!values.only || values.only === 'impact') await benchImpact(sizes);
 if (!values.only || values.only === 'checks') await benchCheckCycle(sizes);
 if (!values.only || values.only === 'storm') await benchStorm(sizes);
-if (!values.only || values.only === 'queue') await benchQueue({ minutes: Number(values.minutes ?? 3) });
 if (!values.only || values.only === 'config') await benchConfig(sizes);
+if (!values.only || values.only === 'queue') await benchQueue({ minutes: Number(values.minutes ?? 3), ...(values.sizes ? { size: sizes[0]! } : {}) });

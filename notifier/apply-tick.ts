@@ -124,7 +124,8 @@ export async function applyTick(ctx: TickContext, input: TickInput): Promise<Tic
   }
 
   for (const product of input.products) {
-    if (status.get(product) !== 'passing') continue;
+    // Only products with an incident can resolve (ticks run one at a time, so none opens meanwhile).
+    if (status.get(product) !== 'passing' || !openByProduct.has(product)) continue;
     const change = await engine.resolveProduct(product, `${input.opId}-resolve`, input.nowMs);
     if (change) changes.push(change);
   }

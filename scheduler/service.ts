@@ -132,6 +132,9 @@ export class MeshwatchService {
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
     this.queues = createQueues(this.redis, this.prefix);
+    for (const queue of [this.queues.checks, this.queues.notify]) {
+      queue.on('error', (err: Error) => this.logger.warn({ queue: queue.name, error: err.message }, 'queue connection problem'));
+    }
     // One tick at a time across every replica; see the comment at the top.
     await this.queues.checks.setGlobalConcurrency(1);
     await this.reconcile();
@@ -323,7 +326,11 @@ export class MeshwatchService {
     if (this.replicas) await this.replicas.remove(this.replicaId).catch(() => {});
     if (this.queues) await Promise.all([this.queues.checks.close(), this.queues.notify.close()]).catch(() => {});
     for (const connection of this.workerConnections) connection.disconnect();
-    if (this.redis) await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis) {
+      // quit() on a connection that never came up would wait for it.
+      if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+      else this.redis.disconnect();
+    }
     await this.options.notifier.close?.();
     return { drained };
   }

@@ -7,6 +7,7 @@
  * One tick = one `runCheckCycle` over every product due on that schedule:
  * one metadata pass per database, whatever their number.
  */
+import { performance } from 'node:perf_hooks';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { runCheckCycle, unavailableCycle, type CycleOutcome } from '../checks/cycle.js';
 import type { Warehouse } from '../checks/warehouse.js';
@@ -49,6 +50,8 @@ export interface TickSummary {
   readonly notifications: number;
   readonly warehouseProblem?: string | undefined;
   readonly skipped?: string | undefined;
+  /** Where the tick's time went: the check cycle, storing results, incidents and notifications. */
+  readonly phasesMs?: { readonly cycle: number; readonly store: number; readonly incidents: number } | undefined;
 }
 
 /** The warehouse said unreachable or timed out: worth another attempt with backoff. */
@@ -93,7 +96,9 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
     return { scheduler, products: 0, checks: 0, queries: 0, dueAt, doneAt: Date.now(), notifications: 0, skipped: 'no products on this schedule' };
   }
   const now = deps.now?.() ?? new Date();
+  const t0 = performance.now();
   const outcome = await cycle(deps, mesh, entry.products, now);
+  const t1 = performance.now();
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (outcome.warehouseProblem && RETRYABLE_PROBLEMS.has(outcome.warehouseProblem.code) && !lastAttempt) {
     throw new WarehouseUnavailableError(`${outcome.warehouseProblem.code}: ${outcome.warehouseProblem.message}`);
@@ -101,6 +106,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
 
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
+  const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
     {
@@ -114,7 +120,9 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
     },
   );
   await enqueueNotifications(deps.notify, applied.notifications, deps.tuning);
+  const t3 = performance.now();
   return {
+    phasesMs: { cycle: Math.round(t1 - t0), store: Math.round(t2 - t1), incidents: Math.round(t3 - t2) },
     scheduler,
     products: entry.products.length,
     checks: outcome.results.length,

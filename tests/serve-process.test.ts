@@ -88,6 +88,8 @@ describe('meshwatch serve processes on one Redis', { timeout: 120_000 }, () => {
       Array.from({ length: 6 }, (_, i) => ({ name: 'tick', data: { scheduler }, opts: { ...tickJobOptions(DEFAULT_TUNING), jobId: `manual-${i}` } })),
     );
     await allDone(queues);
+    // One next tick waiting for the schedule, not one per replica.
+    expect((await queues.checks.getDelayed()).filter((j) => j.name === 'tick')).toHaveLength(1);
     const lines = await notifyLines(log);
     expect(opened(lines)).toEqual(['consumer #finance-revenue', 'consumer #sales-data', 'producer #sales-data']);
     expect(lines).toHaveLength(3);
@@ -123,6 +125,35 @@ describe('meshwatch serve processes on one Redis', { timeout: 120_000 }, () => {
     expect(await b.exited).toBe(0);
   });
 
+  it('SIGHUP reloads: an invalid config keeps the old one; relaxing the failing rule resolves once per audience', async () => {
+    const prefix = testPrefix('sighup');
+    const dir = await meshDir(prefix, redisUrl());
+    const { queues } = redisFor(prefix);
+    const log = path.join(dir, 'notify.jsonl');
+    const a = serve(dir, { MESHWATCH_NOTIFY_LOG: log });
+    await until('opened', async () => (await notifyLines(log)).length === 3, 30_000);
+    const orders = path.join(dir, 'products/orders.yaml');
+    const original = await readFile(orders, 'utf8');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(orders, original.replace('tier: open', 'tier: secret'));
+    a.child.kill('SIGHUP');
+    await a.waitForLog(/config reload failed; keeping the running config/);
+    expect(a.stderr()).toMatch(/tier: expected one of open, limited, restricted/);
+    await writeFile(orders, original.replace('maxAge: 2h', 'maxAge: 1d'));
+    a.child.kill('SIGHUP');
+    await a.waitForLog(/config reloaded/);
+    const scheduler = (await queues.checks.getJobSchedulers(0, -1)).map((j) => j.key).find((k) => k.startsWith('tick-'))!;
+    for (let i = 0; i < 2; i++) {
+      await queues.checks.add('tick', { scheduler }, { ...tickJobOptions(DEFAULT_TUNING), jobId: `manual-hup-${i}` });
+      await until('manual tick', async () => (await queues.checks.getJob(`manual-hup-${i}`))?.finishedOn, 30_000);
+    }
+    await allDone(queues);
+    const resolved = (await notifyLines(log)).filter((l) => l.transition === 'resolved').map((l) => `${String(l.audience)} ${String(l.channel)}`).sort();
+    expect(resolved).toEqual(['consumer #finance-revenue', 'consumer #sales-data', 'producer #sales-data']);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+  });
+
   it('SIGTERM lets the running tick finish, then exits 0', async () => {
     const prefix = testPrefix('sigterm');
     const dir = await meshDir(prefix, redisUrl(), SLOW_RULE);
@@ -134,6 +165,15 @@ describe('meshwatch serve processes on one Redis', { timeout: 120_000 }, () => {
     const job = await queues.checks.getJob(active.id!);
     expect(await job!.getState()).toBe('completed');
     expect(a.stderr()).toMatch(/"drained":true/);
+  });
+
+  it('stops cleanly on SIGTERM while still waiting for Redis', async () => {
+    const port = await freePort();
+    const dir = await meshDir(testPrefix('down-stop'), `redis://127.0.0.1:${port}`);
+    const a = serve(dir);
+    await a.waitForLog(/cannot reach Redis/);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
   });
 
   it('waits for Redis at start with a clear message and no stack trace, then serves /healthz and /readyz', async () => {

@@ -55,6 +55,23 @@ describe('meshwatch serve and Redis', () => {
     expect(s.notifier.delivered).toHaveLength(before);
     expect((await s.service.engine.listOpen()).map((i) => i.id)).toEqual([incident.id]);
   });
+
+  it('a Redis crash (SIGKILL) after the AOF fsync loses no incident and leaves none half-open', async () => {
+    const server = await startRedisServer({ appendonly: true });
+    cleanups.push(() => server.destroy());
+    const s = await start({ files: chainMesh(), sql: warehouseSql({ ordersAgeHours: 5 }), redisUrl: server.url });
+    const incident = await until('incident opened', async () => (await s.service.engine.listOpen())[0]);
+    await until('opened notifications', () => s.notifier.delivered.length === 3);
+    // appendfsync everysec: wait past one fsync so the writes are on disk, then crash.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await server.stop('SIGKILL');
+    await server.restart();
+    const after = await until('incident after the crash', async () => (await s.service.engine.listOpen().catch(() => undefined))?.[0]);
+    expect(after).toMatchObject({ id: incident.id, product: 'sales.orders', state: 'open' });
+    expect((await s.service.engine.currentOf('sales.orders'))?.id).toBe(incident.id);
+    await s.tick();
+    expect(s.notifier.delivered).toHaveLength(3);
+  });
 });
 
 describe('replicas on one Redis', () => {

@@ -6,11 +6,12 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Queue } from 'bullmq';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { Notification } from '../../notifier/notification.js';
 import { RecordingNotifier } from '../../notifier/recording-notifier.js';
 import { MeshwatchService, type ServiceOptions } from '../../scheduler/service.js';
+
+type Queue = MeshwatchService['queue']['checks'];
 import { writeConfigDir } from './config-dir.js';
 import { buildDuckdb } from './duckdb.js';
 import { deletePrefix, redisUrl, testPrefix } from './redis.js';
