@@ -1,14 +1,17 @@
 /**
- * The one place the service loads its config: `loadConfig` + `new Catalog`,
- * plus what the scheduler derives from them (products per schedule, a hash of
- * the files for comparing replicas). An incremental reload can replace the
- * body of `loadMesh` without touching its callers.
+ * The one place the service loads its config, through the incremental
+ * `MeshLoader` (catalog/mesh-loader.ts): a full load at start, and on SIGHUP
+ * only the files that changed are read and revalidated, with the same
+ * cross-file rules and problems as a full load. Plus what the scheduler
+ * derives from the config (products per schedule, a hash of the files for
+ * comparing replicas).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Catalog } from '../catalog/catalog.js';
-import { loadConfig, WORKSPACE_FILE } from '../config/load.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { MeshLoader } from '../catalog/mesh-loader.js';
+import { discoverConfigFiles } from '../config/discover.js';
 import type { MeshConfig, Product, Schedule } from '../config/types.js';
 
 export interface MeshSnapshot {
@@ -19,6 +22,8 @@ export interface MeshSnapshot {
   /** Scheduler id → its schedule and the products due on it. */
   readonly schedules: ReadonlyMap<string, { readonly schedule: Schedule; readonly products: readonly Product[] }>;
   readonly loadedAt: Date;
+  /** Holds the files' state between reloads. */
+  readonly loader: MeshLoader;
 }
 
 /** A job scheduler id for a schedule: equal schedules share one scheduler, so one tick checks them all. */
@@ -27,27 +32,22 @@ export function schedulerIdOf(schedule: Schedule): string {
   return `tick-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
-async function configFiles(dir: string): Promise<string[]> {
-  const files = [WORKSPACE_FILE];
-  for (const sub of ['products', 'consumers']) {
-    const names = await readdir(path.join(dir, sub)).catch(() => [] as string[]);
-    files.push(...names.filter((n) => /\.ya?ml$/.test(n)).map((n) => `${sub}/${n}`));
-  }
-  return files.sort();
+/** The files the loader reads (recursive folders, `.yml`, `meshwatch.yml`), so replicas compare exactly what they run. */
+function configFiles(dir: string): string[] {
+  const { files } = discoverConfigFiles(dir);
+  return [files.workspace, ...files.products, ...files.consumers].sort();
 }
 
 export async function configHash(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of await configFiles(dir)) {
+  for (const file of configFiles(dir)) {
     hash.update(file).update('\0');
     hash.update(await readFile(path.join(dir, file)).catch(() => Buffer.alloc(0))).update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
-  const [config, hash] = await Promise.all([loadConfig(dir, { env }), configHash(path.resolve(dir))]);
-  const catalog = new Catalog(config);
+function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog, hash: string): MeshSnapshot {
   const schedules = new Map<string, { schedule: Schedule; products: Product[] }>();
   for (const product of config.products) {
     const id = schedulerIdOf(product.schedule);
@@ -55,5 +55,22 @@ export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<Mes
     if (!entry) schedules.set(id, (entry = { schedule: product.schedule, products: [] }));
     entry.products.push(product);
   }
-  return { config, catalog, hash, schedules, loadedAt: new Date() };
+  return { config, catalog, hash, schedules, loadedAt: new Date(), loader };
+}
+
+/** The first, full load. Throws ConfigError with every problem. */
+export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
+  const loader = MeshLoader.open(dir, { env });
+  return snapshotOf(loader, loader.config, loader.catalog, await configHash(path.resolve(dir)));
+}
+
+/**
+ * A reload from the running snapshot: only changed files are read. Throws
+ * ConfigError with every problem, and then the running snapshot stays valid
+ * (the loader keeps the config in use).
+ */
+export async function reloadMesh(previous: MeshSnapshot, dir: string): Promise<MeshSnapshot> {
+  const result = previous.loader.reload();
+  if (!result.ok) throw result.error;
+  return snapshotOf(previous.loader, result.config, result.catalog, await configHash(path.resolve(dir)));
 }

@@ -24,7 +24,7 @@ import { PlatformHealthStore } from '../state/platform-health.js';
 import { createRedis, DEFAULT_PREFIX, maxmemoryPolicy, safeRedisUrl, type Redis } from '../state/redis.js';
 import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replicas.js';
 import { ResultStore } from '../state/result-store.js';
-import { loadMesh, type MeshSnapshot } from './config-source.js';
+import { loadMesh, reloadMesh, type MeshSnapshot } from './config-source.js';
 import { runNotifyJob } from './notify-worker.js';
 import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
 import { reconcileSchedulers } from './reconcile.js';
@@ -249,7 +249,7 @@ export class MeshwatchService {
   async reload(): Promise<boolean> {
     let next: MeshSnapshot;
     try {
-      next = await loadMesh(this.options.configDir, this.options.env);
+      next = await reloadMesh(this.mesh, this.options.configDir);
     } catch (err) {
       if (err instanceof ConfigError) {
         this.logger.error({ problems: err.problems.map((p) => `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}`) }, 'config reload failed; keeping the running config');

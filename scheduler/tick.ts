@@ -68,6 +68,12 @@ export async function enqueueNotifications(queue: Queue, notifications: readonly
   await queue.addBulk(notifications.map((n) => ({ name: n.transition, data: n, opts: notifyJobOptions(tuning, n.id) })));
 }
 
+function monitorProblemOf(outcome: CycleOutcome): { code: string; message: string } | undefined {
+  const problems = outcome.monitorProblems ?? [];
+  if (problems.length === 0) return undefined;
+  return { code: problems[0]!.code, message: problems.map((p) => p.message).join('; ') };
+}
+
 async function cycle(deps: TickDeps, mesh: MeshSnapshot, products: MeshSnapshot['config']['products'], now: Date): Promise<CycleOutcome> {
   const { defaults, warehouse: warehouseConfig } = mesh.config.workspace;
   let warehouse: Warehouse;
@@ -78,7 +84,8 @@ async function cycle(deps: TickDeps, mesh: MeshSnapshot, products: MeshSnapshot[
     return unavailableCycle(products, err, now);
   }
   try {
-    return await runCheckCycle(warehouse, { products, now, concurrency: defaults.concurrency, timeoutMs: defaults.queryTimeoutMs, signal: deps.signal });
+    // `mesh`: owner SQL may read its inputs' tables, which need not be due in this tick.
+    return await runCheckCycle(warehouse, { products, mesh: mesh.config.products, defaults, now, concurrency: defaults.concurrency, timeoutMs: defaults.queryTimeoutMs, signal: deps.signal });
   } finally {
     await warehouse.close().catch(() => {});
   }
@@ -116,7 +123,8 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
       nowMs: now.getTime(),
       // Stable across the job's retries, distinct for every tick job.
       opId: `tick-${String(job.id)}`,
-      warehouseProblem: outcome.warehouseProblem,
+      // Most tables of a database missing is a monitor problem like an outage: one degraded event, with its reason.
+      warehouseProblem: outcome.warehouseProblem ?? monitorProblemOf(outcome),
     },
   );
   await enqueueNotifications(deps.notify, applied.notifications, deps.tuning);

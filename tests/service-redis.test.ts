@@ -83,9 +83,10 @@ describe('replicas on one Redis', () => {
     for (let i = 0; i < 12; i++) {
       // Two schedules, so two ticks could run at once if nothing bound them.
       const schedule = i % 2 === 0 ? '0 0 1 1 *' : '0 0 2 1 *';
-      // Three domains: scans are batched per domain, so a tick sends three scans that could run at once.
-      const domain = ['sales', 'crm', 'finance'][i % 3]!;
-      files[`products/p${i}.yaml`] = `id: ${domain}.p${i}\ndomain: ${domain}\ntier: open\ntable: sales.p${i}\nschedule: "${schedule}"\nfreshness: { column: updated_at, maxAge: 2h }\n`;
+      // Scans are batched into one statement, but each product's owner SQL is a statement of its own: a tick has six that could run at once.
+      files[`products/p${i}.yaml`] =
+        `id: sales.p${i}\ndomain: sales\ntier: open\ntable: sales.p${i}\nschedule: "${schedule}"\nfreshness: { column: updated_at, maxAge: 2h }\n` +
+        `contract:\n  sql:\n    - { name: one_row, query: "select count(*) from {{ table }}", expect: 1 }\n`;
       sql.push(`create table sales.p${i} (id integer, updated_at timestamp)`, `insert into sales.p${i} values (1, now()::timestamp)`);
     }
     const { dir, cleanup } = await writeConfigDir(files);
@@ -112,6 +113,7 @@ describe('replicas on one Redis', () => {
         };
       warehouse.query = wrap(warehouse.query.bind(warehouse));
       warehouse.describeTables = wrap(warehouse.describeTables.bind(warehouse));
+      warehouse.queryOwnerSql = wrap(warehouse.queryOwnerSql.bind(warehouse));
       return warehouse;
     };
     const prefix = testPrefix('bound');
@@ -120,7 +122,7 @@ describe('replicas on one Redis', () => {
     const b = await start({ files: {}, dir, prefix, keepKeys: true, extra: { openWarehouse: counting } });
     const ids = [...(await a.service.tickNow()), ...(await b.service.tickNow()), ...(await a.service.tickNow()), ...(await b.service.tickNow())];
     await waitForJobs(a.service.queue.checks, ids);
-    expect(statements).toBeGreaterThanOrEqual(4 * 4); // four ticks of six products: a metadata pass and a batched scan per domain each
+    expect(statements).toBeGreaterThanOrEqual(4 * 8); // four ticks of six products: a metadata pass, a batched scan and six owner SQL rules each
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(2);
   });
