@@ -17,6 +17,7 @@ import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type WorkspaceFile } from './schema.js';
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 import { findCycles } from './cycles.js';
+import { loadSourceProducts } from '../sources/load.js';
 
 export const WORKSPACE_FILE = 'meshwatch.yaml';
 
@@ -113,10 +114,14 @@ async function listYaml(dir: string, sub: string): Promise<string[]> {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[]): T | undefined {
+/** `within`: where in a source file (ODCS, dbt) the validated object came from, prefixed to the path. */
+function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[], within?: string): T | undefined {
   const result = schema.safeParse(parsed.value ?? {}, { reportInput: true });
   if (result.success) return result.data;
-  for (const issue of result.error.issues) problems.push({ file: parsed.file, path: formatPath(issue.path), message: issueMessage(issue) });
+  for (const issue of result.error.issues) {
+    const at = formatPath(issue.path);
+    problems.push({ file: parsed.file, path: within === undefined ? at : `${within} (as ${at})`, message: issueMessage(issue) });
+  }
   return undefined;
 }
 
@@ -188,6 +193,23 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
     products.push({ ...raw, schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file });
   }
 
+  // ODCS contracts and dbt manifests named by `sources:` give products like products/*.yaml.
+  const fromSources = workspaceRaw ? await loadSourceProducts(root, workspaceRaw.sources, workspaceRaw.warehouse.type) : undefined;
+  const notes = fromSources?.notes ?? [];
+  const sourcedConsumers: Array<{ file: string; value: unknown; path: string }> = [];
+  if (fromSources) {
+    problems.push(...fromSources.problems);
+    for (const item of fromSources.products) {
+      const raw = validate(productFileSchema, { file: item.file, value: item.value, fromEnv: new Set() }, problems, item.path);
+      if (!raw) {
+        invalidProductIds.add(item.value.id);
+        continue;
+      }
+      products.push({ ...raw, schedule: workspace?.defaults.schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file: item.file });
+    }
+    sourcedConsumers.push(...fromSources.consumers);
+  }
+
   const consumers: Consumer[] = [];
   /** Position of each consumer in its file, for problem paths like `consumers[2].uses[0]`. */
   const consumerIndex = new Map<Consumer, number>();
@@ -204,12 +226,18 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
     });
   }
 
+  for (const item of sourcedConsumers) {
+    const raw = validate(consumersFileSchema, { file: item.file, value: { consumers: [item.value] }, fromEnv: new Set() }, problems, item.path);
+    if (!raw) continue;
+    for (const consumer of raw.consumers) consumers.push({ ...consumer, source: item.file });
+  }
+
   if (workspaceRaw) checkDomains(workspaceRaw.domains, problems);
   if (workspace) checkWarehouseFit(workspace, products, problems);
   checkReferences(workspace, products, consumers, consumerIndex, invalidProductIds, problems);
 
   if (problems.length > 0 || !workspace) throw new ConfigError(problems);
-  return { dir: root, workspace, products, consumers };
+  return { dir: root, workspace, products, consumers, ...(fromSources ? { notes, sourceFiles: fromSources.files } : {}) };
 }
 
 function checkDomains(domains: Workspace['domains'], problems: ConfigProblem[]): void {

@@ -2,6 +2,7 @@
 import type { ConsumerEntry, ProductFile, WorkspaceFile } from './schema.js';
 import type { Schedule } from './schedule.js';
 import type { TableRef } from './identifier.js';
+import type { ConfigProblem } from './errors.js';
 
 export type { TableRef, IdentifierPart } from './identifier.js';
 export type { Schedule } from './schedule.js';
@@ -68,4 +69,8 @@ export interface MeshConfig {
   readonly workspace: Workspace;
   readonly products: readonly Product[];
   readonly consumers: readonly Consumer[];
+  /** What sources (ODCS, dbt) say that meshwatch cannot check: printed by `validate`, never blocking. */
+  readonly notes?: readonly ConfigProblem[];
+  /** Files read through `sources:` in meshwatch.yaml, relative to the config directory. */
+  readonly sourceFiles?: readonly string[];
 }

@@ -1,3 +1,4 @@
+import { formatProblem } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -8,5 +9,9 @@ export async function validateCommand(options: { config: string }, io: CliIo): P
     `${options.config}: valid (${config.workspace.domains.length} domains, ${config.products.length} products, ` +
       `${config.consumers.length} consumers, ${lineage} lineage edges; warehouse ${config.workspace.warehouse.type})\n`,
   );
+  const notes = config.notes ?? [];
+  if (notes.length > 0) {
+    io.stdout(`${notes.length} note${notes.length === 1 ? '' : 's'}: read from sources but not checked\n${notes.map((n) => `  note: ${formatProblem(n)}\n`).join('')}`);
+  }
   return EXIT.ok;
 }
