@@ -18,7 +18,13 @@ import { readOdcsFile } from './odcs/read.js';
 export const WORKSPACE_FILE = 'meshwatch.yaml';
 
 /** Reads one ODCS file into products (before zod), for `load` and `import`. */
-export async function readOdcsSource(absolute: string, file: string, entry: Extract<SourceEntry, { odcs: string }> | Omit<Extract<SourceEntry, { odcs: string }>, 'odcs'>, engine: Engine): Promise<SourceOutput> {
+export async function readOdcsSource(
+  absolute: string,
+  file: string,
+  entry: Omit<Extract<SourceEntry, { odcs: string }>, 'odcs'>,
+  engine: Engine,
+  domainFromName = false,
+): Promise<SourceOutput> {
   const read = await readOdcsFile(absolute, file);
   if (!read.ok) return { ...emptyOutput(), problems: read.problems };
   return mapOdcsContract(read.value, file, {
@@ -28,6 +34,7 @@ export async function readOdcsSource(absolute: string, file: string, entry: Extr
     server: entry.server,
     classificationTiers: entry.classificationTiers,
     engine,
+    domainFromName,
   });
 }
 

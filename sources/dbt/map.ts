@@ -289,6 +289,10 @@ function mapSourceFreshness(source: DbtSource, warn: number | undefined, error: 
     ctx.note(`${at}.freshness`, 'freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked');
     return;
   }
+  // The freshness column is part of the product even where the source's columns do not list it.
+  if (column !== undefined && product.schema && !product.schema.columns.some((c) => c.name.toLowerCase() === column!.toLowerCase())) {
+    product.schema.columns.push({ name: column });
+  }
   const maxAge = error ?? warn!;
   if (error === undefined) ctx.note(`${at}.freshness`, 'only warn_after is set: checked as maxAge (meshwatch freshness fails at maxAge)');
   const warnAge = error !== undefined && warn !== undefined && warn < error ? warn : undefined;

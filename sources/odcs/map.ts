@@ -38,6 +38,8 @@ export interface OdcsMapOptions {
   /** Classification word → tier, merged over DEFAULT_CLASSIFICATION_TIERS. */
   readonly classificationTiers?: Readonly<Record<string, TierName>> | undefined;
   readonly engine: Engine;
+  /** `import`: a contract naming no domain (and no `domain` option) takes its dataProduct or name. */
+  readonly domainFromName?: boolean | undefined;
 }
 
 /** Server types whose objects are tables a SQL warehouse can query. */
@@ -53,6 +55,9 @@ function serverPrefix(server: OdcsServer): Array<string | undefined> {
       return [server.project, server.dataset];
     case 'databricks':
       return [server.catalog, server.schema];
+    case 'duckdb':
+      // A DuckDB server's database is the file path, not a catalog name in the table.
+      return [undefined, server.schema];
     default:
       return [server.database ?? server.catalog, server.schema];
   }
@@ -68,7 +73,7 @@ export function mapOdcsContract(contract: OdcsContract, file: string, options: O
   const out = emptyOutput();
   const ctx: Ctx = { file, out, note: (path, message) => out.notes.push({ file, path, message }) };
 
-  const rawDomain = contract.domain ?? options.domain;
+  const rawDomain = contract.domain ?? options.domain ?? (options.domainFromName ? (contract.dataProduct ?? contract.name) : undefined);
   if (rawDomain === undefined) {
     out.problems.push({ file, path: 'domain', message: 'the contract names no domain; set domain in the contract or on the source entry (or import --domain)' });
     return out;
@@ -187,6 +192,8 @@ function mapObject(
   }
   object.quality.forEach((q, k) => mapQuality(q, `${at}.quality[${k}]`, undefined, object, contractRules, ctx, `table_${k + 1}`));
 
+  const noSchema = object.customProperties.meshwatchSchema === false;
+  const closed = object.customProperties.meshwatchAllowExtraColumns === false;
   const product: RawProduct = {
     id: productId(contract, object, domain),
     name: object.name,
@@ -194,9 +201,15 @@ function mapObject(
     tier: tierOf(contract, object, at, options, ctx),
     table,
     ...(object.description !== undefined ? { description: object.description } : {}),
-    ...(columns.length > 0 ? { schema: { columns } } : {}),
+    ...(columns.length > 0 && !noSchema ? { schema: { columns, ...(closed ? { allowExtraColumns: false } : {}) } } : {}),
     ...(Object.keys(contractRules).length > 0 ? { contract: contractRules } : {}),
   };
+  const inputs = contract.schema.length === 1 ? contract.customProperties.meshwatchInputs : undefined;
+  if (Array.isArray(inputs)) {
+    product.inputs = inputs.filter(
+      (i): i is string | { product: string; columns?: string[] } => typeof i === 'string' || (typeof i === 'object' && i !== null && typeof (i as { product?: unknown }).product === 'string'),
+    );
+  }
   return product;
 }
 
@@ -421,6 +434,8 @@ function mapSla(contract: OdcsContract, objects: ReadonlyMap<string, OdcsObject>
     const maxAge = durationText(ms);
     // Two SLAs on one table (latency and freshness): the stricter one is checked.
     if (current && (durationMs(current.maxAge) ?? Infinity) <= ms) return;
-    target.value.freshness = { ...(column !== undefined ? { column } : {}), maxAge };
+    const warnText = contract.customProperties.meshwatchFreshnessWarnAge;
+    const warnMs = typeof warnText === 'string' ? durationMs(warnText) : undefined;
+    target.value.freshness = { ...(column !== undefined ? { column } : {}), maxAge, ...(warnMs !== undefined && warnMs < ms ? { warnAge: durationText(warnMs) } : {}) };
   });
 }
