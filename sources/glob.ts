@@ -25,6 +25,7 @@ const SKIP = new Set(['node_modules', '.git']);
 
 /** Files under `root` matching `pattern` (POSIX separators, relative to root), sorted. */
 export async function glob(root: string, pattern: string): Promise<string[]> {
+  if (path.isAbsolute(pattern)) return (await glob('/', pattern.slice(1))).map((f) => `/${f}`);
   const normalized = pattern.replaceAll('\\', '/').replace(/^\.\//, '');
   const parts = normalized.split('/');
   const firstWild = parts.findIndex((p) => /[*?]/.test(p));

@@ -66,7 +66,7 @@ export async function loadSourceProducts(root: string, sources: readonly SourceE
     const at = `sources[${i}]`;
     if ('odcs' in entry) {
       const matched = await glob(root, entry.odcs);
-      const existing = matched.length === 1 && matched[0] === entry.odcs ? await exists(path.join(root, entry.odcs)) : matched.length > 0;
+      const existing = matched.length === 1 && matched[0] === entry.odcs ? await exists(path.resolve(root, entry.odcs)) : matched.length > 0;
       if (!existing) {
         // A pattern that matches nothing is not an error (the folder may fill later) but never silent.
         all.notes.push({ file: WORKSPACE_FILE, path: `${at}.odcs`, message: `"${entry.odcs}" matches no file` });
@@ -74,16 +74,16 @@ export async function loadSourceProducts(root: string, sources: readonly SourceE
       }
       for (const file of matched) {
         files.push(file);
-        mergeOutput(all, await readOdcsSource(path.join(root, file), file, entry, engine));
+        mergeOutput(all, await readOdcsSource(path.resolve(root, file), file, entry, engine));
       }
     } else {
       const file = entry.dbt.manifest.replaceAll('\\', '/');
-      if (!(await exists(path.join(root, file)))) {
+      if (!(await exists(path.resolve(root, file)))) {
         all.problems.push({ file: WORKSPACE_FILE, path: `${at}.dbt.manifest`, message: `manifest "${file}" not found (run dbt compile or dbt build to write it)` });
         continue;
       }
       files.push(file);
-      mergeOutput(all, await readDbtSource(path.join(root, file), file, entry, engine));
+      mergeOutput(all, await readDbtSource(path.resolve(root, file), file, entry, engine));
     }
   }
   return { ...fitOutput(all), files };

@@ -119,6 +119,8 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     if (node.resource_type !== 'model' || node.config.enabled === false) continue;
     if (!selected(node, options.select)) continue;
     const at = nodePath(node.unique_id);
+    // Ephemeral models are CTEs inlined downstream: no table to check, but lineage passes through them.
+    if (node.config.materialized === 'ephemeral') continue;
     const meta = meshwatchMeta(node.meta, node.config);
     const domain = domainOf(meta, node.group);
     if (domain === undefined) {

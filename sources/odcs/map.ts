@@ -115,6 +115,10 @@ export function mapOdcsContract(contract: OdcsContract, file: string, options: O
   });
 
   mapSla(contract, names, out, ctx, options.engine);
+  for (const p of out.products) {
+    const v = p.value;
+    if (!v.schema && !v.contract && !v.freshness) ctx.note(p.path, `${v.id}: nothing in the contract can be checked: the product is in the lineage but has no checks`);
+  }
   return out;
 }
 
