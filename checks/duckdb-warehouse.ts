@@ -32,6 +32,7 @@ export const duckdbDialect: SqlDialect = {
   quoteColumn: (name) => doubleQuote(columnPart(name).name),
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(p.name)).join('.'),
   quoteString: singleQuote,
+  regexFullMatch: (subject, pattern) => `regexp_full_match(${subject}, ${pattern})`,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => p.name.toLowerCase()).join('.'),
 };
 

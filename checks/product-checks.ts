@@ -96,6 +96,7 @@ export function planProduct(product: Product, table: ResolvedTable, metadata: Ta
     now,
     at: now.toISOString(),
     column: (name) => warehouse.dialect.quoteIdentifier({ name: lookup.find(name)?.name ?? name, quoted: true }),
+    resolve: (ref) => warehouse.resolve(ref),
   };
   const plans = CHECK_KINDS.map((kind) => kind.plan(ctx));
   const columns: ScanColumn[] = [];

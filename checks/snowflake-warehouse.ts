@@ -164,6 +164,8 @@ export const snowflakeDialect: SqlDialect = {
   quoteColumn: (name) => doubleQuote(storedName(columnPart(name))),
   quoteTable: (t) => [t.database, t.schema, t.table].map((p) => doubleQuote(storedName(p))).join('.'),
   quoteString: snowflakeString,
+  // RLIKE anchors the pattern at both ends.
+  regexFullMatch: (subject, pattern) => `RLIKE(${subject}, ${pattern})`,
   tableKey: (t) => [t.database, t.schema, t.table].map((p) => displayName(storedName(p))).join('.'),
 };
 

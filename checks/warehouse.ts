@@ -74,6 +74,8 @@ export interface SqlDialect {
   quoteTable(table: ResolvedTable): string;
   /** A string literal, with quotes escaped. */
   quoteString(value: string): string;
+  /** True when the text `subject` matches the regular expression `pattern` (both SQL expressions) in full. */
+  regexFullMatch(subject: string, pattern: string): string;
   /**
    * The key under which `describeTables` files a table: compare with this,
    * never with raw names, because engines fold unquoted case differently.

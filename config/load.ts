@@ -18,6 +18,7 @@ import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSch
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 import { findCycles } from './cycles.js';
 import { loadSourceProducts } from '../sources/load.js';
+import { checkContractRules } from './contract-rules.js';
 
 export const WORKSPACE_FILE = 'meshwatch.yaml';
 
@@ -235,6 +236,7 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   if (workspaceRaw) checkDomains(workspaceRaw.domains, problems);
   if (workspace) checkWarehouseFit(workspace, products, problems);
   checkReferences(workspace, products, consumers, consumerIndex, invalidProductIds, problems);
+  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
 
   if (problems.length > 0 || !workspace) throw new ConfigError(problems);
   return { dir: root, workspace, products, consumers, ...(fromSources ? { notes, sourceFiles: fromSources.files } : {}) };
@@ -343,22 +345,10 @@ function checkReferences(
         problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, productIds)}` });
       } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
     });
-    const own = (at: string, columns: readonly string[] | undefined) => checkColumns(product.file, at, product.id, columns, product.id);
     if (product.freshness?.column) {
       const known = declaredById.get(product.id);
       if (known && !known.has(key(product.freshness.column))) {
         problems.push({ file: product.file, path: 'freshness.column', message: `column "${product.freshness.column}" is not in schema.columns` });
-      }
-    }
-    if (product.contract) {
-      own('contract.notNull', product.contract.notNull);
-      own('contract.unique', product.contract.unique);
-      const accepted = Object.keys(product.contract.acceptedValues);
-      const known = declaredById.get(product.id);
-      for (const column of accepted) {
-        if (known && !known.has(key(column))) {
-          problems.push({ file: product.file, path: `contract.acceptedValues.${column}`, message: `column "${column}" is not in schema.columns` });
-        }
       }
     }
   }

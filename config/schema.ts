@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseColumnName, parseTableRef } from './identifier.js';
 import { isValidTimezone } from './schedule.js';
+import type { AcceptedValuesRule, Contract, ExpressionRule, NotNullRule, RuleOptions, Severity, Tolerance, UniqueRule } from './types.js';
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -208,15 +209,150 @@ const bounds = z
   .refine((b) => b.min !== undefined || b.max !== undefined, { error: 'expected min, max or both' })
   .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, { error: 'min must not be greater than max' });
 
+const productRef = idString('a product id');
+
+const severity = z
+  .enum(['warn', 'fail'], { error: (iss) => `expected warn or fail, got ${describeValue(iss.input)}` })
+  .default('fail');
+
+/** The options every rule takes: a tolerance (`maxRows` or `maxPercent`, not both) and a severity. */
+const ruleOptionFields = {
+  maxRows: z.int({ error: (iss) => `expected a whole number of rows, got ${describeValue(iss.input)}` }).min(0).optional(),
+  maxPercent: z.number({ error: (iss) => `expected a percentage from 0 to 100, got ${describeValue(iss.input)}` }).min(0).max(100).optional(),
+  severity,
+};
+
+type RawOptions = { maxRows?: number | undefined; maxPercent?: number | undefined; severity: Severity };
+
+function toOptions(raw: RawOptions): RuleOptions {
+  const tolerance: Tolerance | undefined =
+    raw.maxRows !== undefined ? { maxRows: raw.maxRows } : raw.maxPercent !== undefined ? { maxPercent: raw.maxPercent } : undefined;
+  return tolerance ? { severity: raw.severity, tolerance } : { severity: raw.severity };
+}
+
+const oneTolerance = (raw: { maxRows?: number | undefined; maxPercent?: number | undefined }) => raw.maxRows === undefined || raw.maxPercent === undefined;
+const ONE_TOLERANCE = { error: 'give maxRows or maxPercent, not both', path: ['maxPercent'] };
+
+const DEFAULT_OPTIONS: RuleOptions = { severity: 'fail' };
+
+const notNullRule = z.union(
+  [
+    columnName.transform((column): NotNullRule => ({ column, ...DEFAULT_OPTIONS })),
+    z
+      .strictObject({ column: columnName, ...ruleOptionFields })
+      .refine(oneTolerance, ONE_TOLERANCE)
+      .transform(({ column, ...raw }): NotNullRule => ({ column, ...toOptions(raw) })),
+  ],
+  { error: (iss) => `expected a column name or { column, maxRows | maxPercent, severity }, got ${describeValue(iss.input)}` },
+);
+
+const uniqueColumns = z
+  .array(columnName, { error: (iss) => `expected a list of column names, got ${describeValue(iss.input)}` })
+  .min(1, { error: 'expected at least one column' });
+
+const uniqueRule = z.union(
+  [
+    columnName.transform((column): UniqueRule => ({ columns: [column], ...DEFAULT_OPTIONS })),
+    uniqueColumns.transform((columns): UniqueRule => ({ columns, ...DEFAULT_OPTIONS })),
+    z
+      .strictObject({ column: columnName.optional(), columns: uniqueColumns.optional(), ...ruleOptionFields })
+      .refine((r) => (r.column === undefined) !== (r.columns === undefined), { error: 'give column or columns, not both' })
+      .refine(oneTolerance, ONE_TOLERANCE)
+      .transform(({ column, columns, ...raw }): UniqueRule => ({ columns: columns ?? [column!], ...toOptions(raw) })),
+  ],
+  {
+    error: (iss) =>
+      `expected a column name, a list of columns (a composite key) or { columns, maxRows | maxPercent, severity }, got ${describeValue(iss.input)}`,
+  },
+);
+
+const acceptedList = z.array(scalar).min(1, { error: 'expected at least one accepted value' });
+
+const acceptedValuesRule = z.union(
+  [
+    acceptedList.transform((values) => ({ values, ...DEFAULT_OPTIONS })),
+    z
+      .strictObject({ values: acceptedList, ...ruleOptionFields })
+      .refine(oneTolerance, ONE_TOLERANCE)
+      .transform(({ values, ...raw }) => ({ values, ...toOptions(raw) })),
+  ],
+  { error: (iss) => `expected a list of values or { values, maxRows | maxPercent, severity }, got ${describeValue(iss.input)}` },
+);
+
+const rangeBound = z.union([z.number(), nonEmpty('a number or an ISO date / timestamp')], {
+  error: (iss) => `expected a number or an ISO date / timestamp, got ${describeValue(iss.input)}`,
+});
+
+const rangeRule = z
+  .strictObject({ min: rangeBound.optional(), max: rangeBound.optional(), exclusive: z.boolean().default(false), ...ruleOptionFields })
+  .refine((r) => r.min !== undefined || r.max !== undefined, { error: 'expected min, max or both' })
+  .refine((r) => typeof r.min !== typeof r.max || r.min === undefined || r.max === undefined || r.min <= r.max, { error: 'min must not be greater than max' })
+  .refine(oneTolerance, ONE_TOLERANCE)
+  .transform(({ min, max, exclusive, ...raw }) => ({ min, max, exclusive, ...toOptions(raw) }));
+
+const regexText = nonEmpty('a regular expression');
+
+const patternRule = z.union(
+  [
+    regexText.transform((regex) => ({ regex, ...DEFAULT_OPTIONS })),
+    z
+      .strictObject({ regex: regexText, ...ruleOptionFields })
+      .refine(oneTolerance, ONE_TOLERANCE)
+      .transform(({ regex, ...raw }) => ({ regex, ...toOptions(raw) })),
+  ],
+  { error: (iss) => `expected a regular expression or { regex, maxRows | maxPercent, severity }, got ${describeValue(iss.input)}` },
+);
+
+const referenceRule = z
+  .strictObject({ product: productRef, column: columnName, ...ruleOptionFields })
+  .refine(oneTolerance, ONE_TOLERANCE)
+  .transform(({ product, column, ...raw }) => ({ references: { product, column }, ...toOptions(raw) }));
+
+const expressionRule = z
+  .strictObject({ name: idString('a rule name'), expr: nonEmpty('a boolean SQL expression over the product\'s columns'), ...ruleOptionFields })
+  .refine(oneTolerance, ONE_TOLERANCE)
+  .transform(({ name, expr, ...raw }): ExpressionRule => ({ name, expr, ...toOptions(raw) }));
+
+/** Rules keyed by column (`range: { amount: {...} }`) as a list of rules naming their column. */
+function byColumn<T extends z.ZodType<object>>(rule: T, what: string) {
+  return z
+    .record(columnName, rule, { error: (iss) => `expected a mapping of column names to ${what}, got ${describeValue(iss.input)}` })
+    .default({})
+    .transform((rules) => Object.entries(rules).map(([column, r]) => ({ column, ...(r as z.output<T>) })));
+}
+
 const sqlExpectation = z.strictObject({
   name: idString('a rule name'),
   query: nonEmpty('a SQL query using {{ table }}').refine((q) => q.includes('{{') ? /\{\{\s*table\s*\}\}/.test(q) : true, {
     error: 'the only placeholder is {{ table }}',
   }),
   expect: z.union([z.number(), bounds], { error: (iss) => `expected a number or { min, max }, got ${describeValue(iss.input)}` }),
+  severity,
 });
 
-const productRef = idString('a product id');
+const rowCountRule = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional(), severity })
+  .refine((b) => b.min !== undefined || b.max !== undefined, { error: 'expected min, max or both' })
+  .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, { error: 'min must not be greater than max' });
+
+const contractSchema = z
+  .strictObject({
+    rowCount: rowCountRule.optional(),
+    notNull: z.array(notNullRule, { error: (iss) => `expected a list of column names, got ${describeValue(iss.input)}` }).default([]),
+    unique: z.array(uniqueRule, { error: (iss) => `expected a list of column names, got ${describeValue(iss.input)}` }).default([]),
+    acceptedValues: z
+      .record(z.string(), acceptedValuesRule, { error: (iss) => `expected a mapping of column names to accepted values, got ${describeValue(iss.input)}` })
+      .default({})
+      .transform((rules) => Object.entries(rules).map(([column, r]): AcceptedValuesRule => ({ column, ...r }))),
+    range: byColumn(rangeRule, '{ min, max }'),
+    pattern: byColumn(patternRule, 'regular expressions'),
+    references: byColumn(referenceRule, '{ product, column }'),
+    expressions: z.array(expressionRule, { error: (iss) => `expected a list of { name, expr }, got ${describeValue(iss.input)}` }).default([]),
+    sql: z.array(sqlExpectation).default([]),
+  })
+  .transform((c): Contract => c);
+
+
 
 const inputSchema = z.union(
   [
@@ -263,15 +399,7 @@ export const productFileSchema = z
         allowExtraColumns: z.boolean().default(true),
       })
       .optional(),
-    contract: z
-      .strictObject({
-        rowCount: bounds.optional(),
-        notNull: columnList.default([]),
-        unique: columnList.default([]),
-        acceptedValues: z.record(z.string(), z.array(scalar).min(1, { error: 'expected at least one accepted value' })).default({}),
-        sql: z.array(sqlExpectation).default([]),
-      })
-      .optional(),
+    contract: contractSchema.optional(),
     inputs: z.array(inputSchema, { error: (iss) => `expected a list of product ids, got ${describeValue(iss.input)}` }).default([]),
   });
 

@@ -52,6 +52,94 @@ export interface Product extends Omit<ProductFile, 'schedule' | 'table' | 'input
   readonly file: string;
 }
 
+/** How a failing rule is reported: `fail` breaks the product (incident, consumers told); `warn` is shown only. */
+export type Severity = 'warn' | 'fail';
+
+/**
+ * Failing rows a rule tolerates before it counts as broken: at most `maxRows`
+ * rows, or at most `maxPercent` % of the table's rows. Without one, any
+ * failing row breaks the rule.
+ */
+export type Tolerance = { readonly maxRows: number } | { readonly maxPercent: number };
+
+/** What every contract rule has, whatever its YAML shape was. */
+export interface RuleOptions {
+  readonly severity: Severity;
+  readonly tolerance?: Tolerance | undefined;
+}
+
+export interface NotNullRule extends RuleOptions {
+  readonly column: string;
+}
+
+/** One column, or several (a composite key: the combination repeats in no two rows). */
+export interface UniqueRule extends RuleOptions {
+  readonly columns: readonly string[];
+}
+
+export interface AcceptedValuesRule extends RuleOptions {
+  readonly column: string;
+  readonly values: ReadonlyArray<string | number | boolean>;
+}
+
+/** Bounds compared as the column's type: numbers, or ISO dates / timestamps as text. */
+export interface RangeRule extends RuleOptions {
+  readonly column: string;
+  readonly min?: number | string | undefined;
+  readonly max?: number | string | undefined;
+  /** Bounds are excluded instead of included. */
+  readonly exclusive: boolean;
+}
+
+/** Every non-null value matches `regex` in full. */
+export interface PatternRule extends RuleOptions {
+  readonly column: string;
+  readonly regex: string;
+}
+
+/** Every non-null value of `column` exists in `references.column` of the input product `references.product`. */
+export interface ReferenceRule extends RuleOptions {
+  readonly column: string;
+  readonly references: {
+    readonly product: string;
+    readonly column: string;
+    /** The referenced product's table: filled in by the loader once every product is known. */
+    readonly table?: TableRef | undefined;
+  };
+}
+
+/** A boolean SQL expression over the product's own columns that holds for every row. */
+export interface ExpressionRule extends RuleOptions {
+  readonly name: string;
+  readonly expr: string;
+}
+
+export interface RowCountRule {
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
+  readonly severity: Severity;
+}
+
+export interface OwnerSqlRule {
+  readonly name: string;
+  readonly query: string;
+  readonly expect: number | { readonly min?: number | undefined; readonly max?: number | undefined };
+  readonly severity: Severity;
+}
+
+/** A product's contract, every rule in one normalised shape (the YAML allows shorter forms). */
+export interface Contract {
+  readonly rowCount?: RowCountRule | undefined;
+  readonly notNull: readonly NotNullRule[];
+  readonly unique: readonly UniqueRule[];
+  readonly acceptedValues: readonly AcceptedValuesRule[];
+  readonly range: readonly RangeRule[];
+  readonly pattern: readonly PatternRule[];
+  readonly references: readonly ReferenceRule[];
+  readonly expressions: readonly ExpressionRule[];
+  readonly sql: readonly OwnerSqlRule[];
+}
+
 export interface ConsumerUse {
   readonly product: string;
   /** Columns the consumer reads; undefined means all of them. */

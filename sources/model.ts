@@ -20,7 +20,7 @@ export interface Threshold {
 }
 
 export type NotNullRule = string | ({ column: string } & Threshold);
-export type UniqueRule = string | string[];
+export type UniqueRule = string | string[] | ({ columns: string[] } & Threshold);
 export type AcceptedValuesRule = Scalar[] | ({ values: Scalar[] } & Threshold);
 export type RangeRule = { min?: number | string; max?: number | string; exclusive?: boolean } & Threshold;
 export type PatternRule = string | ({ regex: string } & Threshold);
@@ -32,8 +32,8 @@ export interface RawContract {
   acceptedValues?: Record<string, AcceptedValuesRule>;
   range?: Record<string, RangeRule>;
   pattern?: Record<string, PatternRule>;
-  references?: Record<string, { product: string; column: string; severity?: Severity }>;
-  expressions?: Array<{ name: string; expr: string; severity?: Severity }>;
+  references?: Record<string, { product: string; column: string } & Threshold>;
+  expressions?: Array<{ name: string; expr: string } & Threshold>;
   sql?: Array<{ name: string; query: string; expect: number | { min?: number; max?: number }; severity?: Severity }>;
 }
 

@@ -95,19 +95,50 @@ async function problemsOf(p: Product): Promise<string[]> {
         problems.push('contract.rowCount');
       }
     }
-    for (const column of contract.notNull) {
-      if (has(column) && (await count(`select count(*) from ${table} where ${quote(column)} is null`)) > 0) problems.push(`contract.notNull.${column}`);
+    // Thresholds: a rule is broken when its failing rows exceed maxRows / maxPercent (default: any row).
+    const total = await count(`select count(*) from ${table}`);
+    const broken = (failing: number, rule: { tolerance?: { maxRows: number } | { maxPercent: number } | undefined }) =>
+      failing > 0 &&
+      (rule.tolerance === undefined || ('maxRows' in rule.tolerance ? failing > rule.tolerance.maxRows : failing * 100 > rule.tolerance.maxPercent * total));
+    for (const rule of contract.notNull) {
+      const c = rule.column;
+      if (has(c) && broken(await count(`select count(*) from ${table} where ${quote(c)} is null`), rule)) problems.push(`contract.notNull.${c}`);
     }
-    for (const column of contract.unique) {
-      if (has(column) && (await count(`select count(${quote(column)}) - count(distinct ${quote(column)}) from ${table}`)) > 0) {
-        problems.push(`contract.unique.${column}`);
+    for (const rule of contract.unique) {
+      if (!rule.columns.every(has)) continue;
+      const cols = rule.columns.map(quote).join(', ');
+      const dupes = await count(
+        `select coalesce(sum(n - 1), 0) from (select count(*) as n from ${table} where ${rule.columns.map((c) => `${quote(c)} is not null`).join(' and ')} group by ${cols})`,
+      );
+      if (broken(dupes, rule)) problems.push(`contract.unique.${rule.columns.join('+')}`);
+    }
+    for (const rule of contract.acceptedValues) {
+      const c = rule.column;
+      const list = rule.values.map(sqlLiteral).join(', ');
+      if (has(c) && broken(await count(`select count(*) from ${table} where ${quote(c)} is not null and ${quote(c)} not in (${list})`), rule)) {
+        problems.push(`contract.acceptedValues.${c}`);
       }
     }
-    for (const [column, values] of Object.entries(contract.acceptedValues)) {
-      const list = values.map(sqlLiteral).join(', ');
-      if (has(column) && (await count(`select count(*) from ${table} where ${quote(column)} is not null and ${quote(column)} not in (${list})`)) > 0) {
-        problems.push(`contract.acceptedValues.${column}`);
-      }
+    for (const rule of contract.range) {
+      const c = quote(rule.column);
+      const lit = (b: number | string) => (typeof b === 'number' ? String(b) : `'${b}'`);
+      const [lo, hi] = rule.exclusive ? ['<=', '>='] : ['<', '>'];
+      const outside = [rule.min !== undefined ? `${c} ${lo} ${lit(rule.min)}` : '', rule.max !== undefined ? `${c} ${hi} ${lit(rule.max)}` : ''].filter(Boolean).join(' or ');
+      if (has(rule.column) && broken(await count(`select count(*) from ${table} where ${outside}`), rule)) problems.push(`contract.range.${rule.column}`);
+    }
+    for (const rule of contract.pattern) {
+      const c = quote(rule.column);
+      const failing = await count(`select count(*) from ${table} where ${c} is not null and not regexp_full_match(cast(${c} as varchar), ${sqlLiteral(rule.regex)})`);
+      if (has(rule.column) && broken(failing, rule)) problems.push(`contract.pattern.${rule.column}`);
+    }
+    for (const rule of contract.references) {
+      const c = quote(rule.column);
+      const target = tableOf(product(rule.references.product));
+      const failing = await count(`select count(*) from ${table} t where t.${c} is not null and t.${c} not in (select ${quote(rule.references.column)} from ${target} where ${quote(rule.references.column)} is not null)`);
+      if (has(rule.column) && broken(failing, rule)) problems.push(`contract.references.${rule.column}`);
+    }
+    for (const rule of contract.expressions) {
+      if (broken(await count(`select count(*) from ${table} where not (${rule.expr})`), rule)) problems.push(`contract.expressions.${rule.name}`);
     }
     for (const rule of contract.sql) {
       const value = Number(await scalar(rule.query.replace(/\{\{\s*table\s*\}\}/g, table)));
@@ -234,7 +265,7 @@ describe('demo warehouse', () => {
 
   it('(c) aftersales.service-orders has rows with a status outside acceptedValues', async () => {
     const orders = product(PLANTED_PROBLEMS.contract.product);
-    const accepted = orders.contract!.acceptedValues.status!;
+    const accepted = orders.contract!.acceptedValues.find((r) => r.column === 'status')!.values;
     expect(accepted).not.toContain('awaiting_parts');
     const bad = await rows(
       `select status, count(*) as n from aftersales.service_orders where status not in (${accepted.map(sqlLiteral).join(', ')}) group by status`,

@@ -15,6 +15,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTableRef } from '../config/identifier.js';
 import { WarehouseError, expandTableTemplate, type ResolvedTable, type Warehouse } from '../checks/warehouse.js';
+import { contractRulesSuite } from './contract-rules-suite.js';
 
 // ---------------------------------------------------------------------------
 // Fixture data.
@@ -36,6 +37,30 @@ export function manyTablesSql(n: number): string {
 }
 
 export const MANY_TABLES = 30;
+
+/**
+ * For the contract rules (contract-rules-suite.ts): ten order lines, each
+ * planted problem in exactly one row, so thresholds sit at their boundaries
+ * (1 row of 10 is exactly 10 %).
+ */
+export const CONTRACT_RULES_SQL = `
+  create schema shop;
+  create table shop.lines (
+    order_id integer, line_no integer, sku varchar, email varchar, customer_id integer,
+    net decimal(10,2), tax decimal(10,2), total decimal(10,2), qty integer, shipped_on date, shipped_at timestamp
+  );
+  insert into shop.lines values
+    (1, 1,    'ABC-0001', 'ada@example.com',   1,    10.00, 2.00, 12.00, 1,  date '2024-01-01', timestamp '2024-01-01 08:00:00'),
+    (1, 2,    'ABC-0002', 'ada@example.com',   1,    20.00, 4.00, 24.00, 2,  date '2024-01-02', timestamp '2024-01-02 08:00:00'),
+    (2, 1,    'XYZ-1234', 'grace@example.com', 2,    5.00,  1.00, 6.00,  3,  date '2024-01-03', timestamp '2024-01-03 08:00:00'),
+    (2, 1,    'XYZ-1235', 'grace@example.com', 2,    5.00,  1.00, 6.00,  4,  date '2024-01-04', timestamp '2024-01-04 08:00:00'),
+    (3, null, 'QRS-0001', null,                null, 1.00,  0.00, 1.00,  5,  date '2024-01-05', timestamp '2024-01-05 08:00:00'),
+    (3, null, 'QRS-0002', 'x@example.com',     null, 1.00,  0.00, 1.00,  6,  date '2024-01-06', timestamp '2024-01-06 08:00:00'),
+    (4, 1,    'abc-1',    'not an email',      1,    1.00,  0.00, 1.00,  7,  date '2024-01-07', timestamp '2024-01-07 08:00:00'),
+    (5, 1,    'LMN-0005', 'e@example.com',     3,    1.00,  0.00, 1.00,  8,  date '2024-01-08', timestamp '2024-01-08 08:00:00'),
+    (6, 1,    'LMN-0006', 'f@example.com',     2,    1.00,  0.50, 9.99,  9,  date '2024-01-09', timestamp '2024-01-09 08:00:00'),
+    (7, 1,    'LMN-0007', 'g@example.com',     1,    1.00,  0.00, 1.00,  0,  date '2023-12-31', timestamp '2023-12-31 23:59:59');
+`;
 
 export const FIXTURE_SQL = `
   create schema sales;
@@ -60,6 +85,7 @@ export const FIXTURE_SQL = `
   create table crm.customers (customer_id integer not null, name varchar not null, updated_at timestamp);
   insert into crm.customers values (1, 'Ada', timestamp '2024-03-04 08:00:00'), (2, 'Grace', timestamp '2024-03-05 09:00:00');
   create table crm.secrets (id integer);
+  ${CONTRACT_RULES_SQL}
   ${manyTablesSql(MANY_TABLES)}
 `;
 
@@ -241,6 +267,8 @@ export function warehouseContractSuite(name: string, setup: () => Promise<Contra
         expect(rows).toEqual([{ a: 1 }]);
       });
     });
+
+    contractRulesSuite(() => wh);
 
     describe('errors', () => {
       it('reports a missing table or column as WAREHOUSE_OBJECT_NOT_FOUND', async () => {

@@ -28,11 +28,12 @@ function literalFor(value: string | number | boolean, columnType: string, engine
 export const acceptedValuesKind: CheckKind = {
   name: 'acceptedValues',
   planned: (product) =>
-    Object.keys(product.contract?.acceptedValues ?? {}).map((column) => ({ check: `contract.acceptedValues.${column}`, kind: 'contract', columns: [column] })),
+    (product.contract?.acceptedValues ?? []).map(({ column }) => ({ check: `contract.acceptedValues.${column}`, kind: 'contract', columns: [column] })),
   plan: (ctx) =>
     planColumnRules(
       ctx,
-      Object.entries(ctx.product.contract?.acceptedValues ?? {}).map(([column, values]) => {
+      (ctx.product.contract?.acceptedValues ?? []).map((rule) => {
+        const { column, values } = rule;
         const check = `contract.acceptedValues.${column}`;
         return ruleFor(ctx, check, column, () => {
           const type = ctx.lookup.find(column)!.type;
@@ -51,11 +52,13 @@ export const acceptedValuesKind: CheckKind = {
           const outside = `${c} is not null and ${c} not in (${literals.join(', ')})`;
           return {
             check,
-            column,
+            columns: [column],
             rule: 'acceptedValues',
             failing: `count(case when ${outside} then 1 end)`,
             describe: (n) => `${plural(n, 'row')} with ${column} outside the accepted values (${values.join(', ')})`,
             samples: `select distinct ${c} as "v" from ${ctx.quotedTable} where ${outside} limit ${SAMPLE_LIMIT}`,
+            options: rule,
+            share: rule.tolerance !== undefined,
           };
         });
       }),

@@ -13,7 +13,7 @@
  * rule kind is one new file registered in `registry.ts`.
  */
 import type { Engine } from '../../config/identifier.js';
-import type { Defaults, Product } from '../../config/types.js';
+import type { Defaults, Product, TableRef } from '../../config/types.js';
 import type { ColumnLookup } from '../column-lookup.js';
 import type { PlannedCheck } from '../plan.js';
 import type { CheckResult } from '../result.js';
@@ -42,6 +42,8 @@ export interface KindContext {
   readonly at: string;
   /** A config column name as the warehouse stores it, quoted exactly (resolves the same on every engine). */
   column(name: string): string;
+  /** Another table from config (a referenced input's), with the warehouse's default database filled in. */
+  resolve(ref: TableRef): ResolvedTable;
 }
 
 /**

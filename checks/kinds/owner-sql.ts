@@ -34,7 +34,7 @@ export const ownerSqlKind: CheckKind = {
               continue;
             }
             const ok = (expected.min === undefined || value >= expected.min) && (expected.max === undefined || value <= expected.max);
-            results.push({ ...base, status: ok ? 'pass' : 'fail', message: `${rule.name}: got ${value}, expected ${expectedText}`, observed: value });
+            results.push({ ...base, status: ok ? 'pass' : rule.severity === 'warn' ? 'warn' : 'fail', message: `${rule.name}: got ${value}, expected ${expectedText}`, observed: value });
           } catch (err) {
             results.push({ ...base, status: 'error', message: `${rule.name}: could not evaluate: ${errorMessage(err)}`, errorCode: err instanceof WarehouseError ? err.code : 'CHECK_FAILED' });
           }

@@ -11,5 +11,21 @@ import { ownerSqlKind } from './owner-sql.js';
 import { rowCountKind } from './row-count.js';
 import { schemaKind } from './schema.js';
 import { uniqueKind } from './unique.js';
+import { rangeKind } from './range.js';
+import { patternKind } from './pattern.js';
+import { referencesKind } from './references.js';
+import { expressionsKind } from './expressions.js';
 
-export const CHECK_KINDS: readonly CheckKind[] = [schemaKind, freshnessKind, rowCountKind, notNullKind, uniqueKind, acceptedValuesKind, ownerSqlKind];
+export const CHECK_KINDS: readonly CheckKind[] = [
+  schemaKind,
+  freshnessKind,
+  rowCountKind,
+  notNullKind,
+  uniqueKind,
+  acceptedValuesKind,
+  rangeKind,
+  patternKind,
+  expressionsKind,
+  referencesKind,
+  ownerSqlKind,
+];

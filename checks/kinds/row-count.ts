@@ -25,7 +25,7 @@ export const rowCountKind: CheckKind = {
             product: ctx.product.id,
             check: CHECK,
             kind: 'contract',
-            status: bad ? 'fail' : 'pass',
+            status: bad ? (bounds.severity === 'warn' ? 'warn' : 'fail') : 'pass',
             message: `${plural(n, 'row')}; expected ${min !== undefined ? `at least ${min}` : ''}${min !== undefined && max !== undefined ? ' and ' : ''}${max !== undefined ? `at most ${max}` : ''}`,
             columns: [],
             observed: n,

@@ -341,8 +341,7 @@ function mapTest(test: DbtNode, product: RawProduct, at: string, ctx: Ctx, produ
     case 'unique': {
       const col = needColumn();
       if (!col) return;
-      if (!plain) return skip('with a threshold or warn severity has no native form (unique allows none)');
-      (c.unique ??= []).push(col);
+      (c.unique ??= []).push(plain ? col : { columns: [col], ...threshold });
       return;
     }
     case 'accepted_values': {
@@ -361,8 +360,7 @@ function mapTest(test: DbtNode, product: RawProduct, at: string, ctx: Ctx, produ
       if (to === undefined || field === undefined) return skip(`references ${String(kwargs.to)}, which is not a product`);
       const isInput = (product.inputs ?? []).some((i) => (typeof i === 'string' ? i : i.product) === to);
       if (!isInput) return skip(`references ${to}, which is not an input of ${product.id}`);
-      (c.references ??= {})[col] = { product: to, column: field, ...(level.severity ? { severity: level.severity } : {}) };
-      if (level.maxRows > 0) ctx.note(at, `${product.id}: test ${name}: the threshold ${level.maxRows} rows is not kept (references allow none)`);
+      (c.references ??= {})[col] = { product: to, column: field, ...threshold };
       return;
     }
     case 'dbt_utils.accepted_range': {
@@ -384,15 +382,13 @@ function mapTest(test: DbtNode, product: RawProduct, at: string, ctx: Ctx, produ
       const base = `${idPart(rawColumn ?? product.name ?? 'row')}_expression`;
       let ruleName = base;
       for (let i = 2; list.some((e) => e.name === ruleName); i++) ruleName = `${base}_${i}`;
-      list.push({ name: ruleName, expr, ...(level.severity ? { severity: level.severity } : {}) });
-      if (level.maxRows > 0) ctx.note(at, `${product.id}: test ${name}: the threshold ${level.maxRows} rows is not kept (expressions allow none)`);
+      list.push({ name: ruleName, expr, ...threshold });
       return;
     }
     case 'dbt_utils.unique_combination_of_columns': {
       const cols = Array.isArray(kwargs.combination_of_columns) ? kwargs.combination_of_columns.filter((x): x is string => typeof x === 'string').map(identifier) : [];
       if (cols.length === 0) return skip('lists no columns');
-      if (!plain) return skip('with a threshold or warn severity has no native form (unique allows none)');
-      (c.unique ??= []).push(cols.length === 1 ? cols[0]! : cols);
+      (c.unique ??= []).push(plain ? (cols.length === 1 ? cols[0]! : cols) : { columns: cols, ...threshold });
       return;
     }
     default:

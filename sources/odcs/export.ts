@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { formatTableRef } from '../../config/identifier.js';
-import type { Domain, Product, Workspace } from '../../config/types.js';
+import type { Domain, Product, RuleOptions, Workspace } from '../../config/types.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -31,41 +31,88 @@ function bounds(expect: { min?: number | undefined; max?: number | undefined } |
   return { mustBeLessOrEqualTo: expect.max ?? 0 };
 }
 
+const odcsSeverity = (rule: RuleOptions | { severity: 'warn' | 'fail' }): JsonObject => (rule.severity === 'warn' ? { severity: 'warning' } : {});
+
+/** A rule's tolerance as an ODCS upper limit on failing rows: `mustBe: 0`, or `mustBeLessOrEqualTo` with `unit: percent`. */
+function limit(rule: RuleOptions): JsonObject {
+  const t = rule.tolerance;
+  if (!t) return { mustBe: 0 };
+  return 'maxRows' in t ? { mustBeLessOrEqualTo: t.maxRows } : { mustBeLessOrEqualTo: t.maxPercent, unit: 'percent' };
+}
+
+const plain = (rule: RuleOptions) => rule.severity === 'fail' && rule.tolerance === undefined;
+
+/** The SQL an expression rule stands for, in a form the reader turns back into the expression. */
+export const EXPRESSION_PREFIX = 'meshwatch_expression_';
+export const expressionQuery = (table: string, expr: string) => `SELECT COUNT(*) FROM ${table} WHERE NOT (${expr})`;
+
 export function productToOdcs(product: Product, workspace: Workspace): JsonObject {
   const domain: Domain | undefined = workspace.domains.find((d) => d.id === product.domain);
   const table = product.table;
   const objectName = product.name !== undefined && /^[A-Za-z0-9_]+$/.test(product.name) ? product.name : table.table.name;
   const contract = product.contract;
-  const notNull = new Set(contract?.notNull ?? []);
-  const unique = new Set(contract?.unique ?? []);
-  const accepted = contract?.acceptedValues ?? {};
+  const plainName = (name: string) => name.replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
 
   // Every column the schema declares or a rule names is a property.
-  const columns = new Map<string, { type?: string | undefined }>();
-  for (const c of product.schema?.columns ?? []) columns.set(c.name, { type: c.type });
-  for (const name of [...notNull, ...unique, ...Object.keys(accepted), ...(product.freshness?.column ? [product.freshness.column] : [])]) {
-    if (!columns.has(name)) columns.set(name, {});
-  }
-  const plainName = (name: string) => name.replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
-  const properties: JsonObject[] = [...columns].map(([name, { type }]) => {
-    const quality: JsonObject[] = [];
-    const values = accepted[name];
-    if (values) quality.push({ type: 'library', metric: 'invalidValues', arguments: { validValues: values }, mustBe: 0 });
-    return {
-      name: plainName(name),
-      ...(type !== undefined ? { physicalType: type } : {}),
-      ...(notNull.has(name) ? { required: true } : {}),
-      ...(unique.has(name) ? { unique: true } : {}),
-      ...(quality.length > 0 ? { quality } : {}),
-    };
-  });
+  interface Prop { type?: string | undefined; required?: boolean; unique?: boolean; options: JsonObject; quality: JsonObject[]; custom: Record<string, Json> }
+  const props = new Map<string, Prop>();
+  const prop = (name: string): Prop => {
+    let p = props.get(name);
+    if (!p) props.set(name, (p = { options: {}, quality: [], custom: {} }));
+    return p;
+  };
+  for (const c of product.schema?.columns ?? []) prop(c.name).type = c.type;
+  if (product.freshness?.column) prop(product.freshness.column);
 
   const objectQuality: JsonObject[] = [];
-  if (contract?.rowCount) objectQuality.push({ type: 'library', metric: 'rowCount', ...bounds(contract.rowCount) });
   const physical = formatTableRef(table);
-  for (const rule of contract?.sql ?? []) {
-    objectQuality.push({ type: 'sql', name: rule.name, query: rule.query.replace(/\{\{\s*table\s*\}\}/g, physical), ...bounds(rule.expect) });
+  if (contract) {
+    for (const r of contract.notNull) {
+      if (plain(r)) prop(r.column).required = true;
+      else prop(r.column).quality.push({ type: 'library', metric: 'nullValues', ...limit(r), ...odcsSeverity(r) });
+    }
+    for (const r of contract.unique) {
+      if (r.columns.length === 1 && plain(r)) prop(r.columns[0]!).unique = true;
+      else if (r.columns.length === 1) prop(r.columns[0]!).quality.push({ type: 'library', metric: 'duplicateValues', ...limit(r), ...odcsSeverity(r) });
+      else objectQuality.push({ type: 'library', metric: 'duplicateValues', arguments: { properties: r.columns.map(plainName) }, ...limit(r), ...odcsSeverity(r) });
+    }
+    for (const r of contract.acceptedValues) {
+      prop(r.column).quality.push({ type: 'library', metric: 'invalidValues', arguments: { validValues: [...r.values] }, ...limit(r), ...odcsSeverity(r) });
+    }
+    for (const r of contract.pattern) {
+      if (plain(r)) prop(r.column).options.pattern = r.regex;
+      else prop(r.column).quality.push({ type: 'library', metric: 'invalidValues', arguments: { pattern: r.regex }, ...limit(r), ...odcsSeverity(r) });
+    }
+    for (const r of contract.range) {
+      const p = prop(r.column);
+      if (plain(r)) {
+        if (r.min !== undefined) p.options[r.exclusive ? 'exclusiveMinimum' : 'minimum'] = r.min;
+        if (r.max !== undefined) p.options[r.exclusive ? 'exclusiveMaximum' : 'maximum'] = r.max;
+      } else {
+        // ODCS has no range metric with a tolerance: kept for meshwatch in a custom property.
+        p.custom.meshwatchRange = { ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}), ...(r.exclusive ? { exclusive: true } : {}), ...toleranceJson(r) };
+      }
+    }
+    for (const r of contract.references) {
+      prop(r.column).custom.meshwatchReferences = { product: r.references.product, column: r.references.column, ...toleranceJson(r) };
+    }
+    if (contract.rowCount) objectQuality.push({ type: 'library', metric: 'rowCount', ...bounds(contract.rowCount), ...odcsSeverity(contract.rowCount) });
+    for (const r of contract.expressions) {
+      objectQuality.push({ type: 'sql', name: `${EXPRESSION_PREFIX}${r.name}`, query: expressionQuery(physical, r.expr), ...limit(r), ...odcsSeverity(r) });
+    }
+    for (const rule of contract.sql) {
+      objectQuality.push({ type: 'sql', name: rule.name, query: rule.query.replace(/\{\{\s*table\s*\}\}/g, physical), ...bounds(rule.expect), ...odcsSeverity(rule) });
+    }
   }
+  const properties: JsonObject[] = [...props].map(([name, p]) => ({
+    name: plainName(name),
+    ...(p.type !== undefined ? { physicalType: p.type } : {}),
+    ...(p.required ? { required: true } : {}),
+    ...(p.unique ? { unique: true } : {}),
+    ...(Object.keys(p.options).length > 0 ? { logicalTypeOptions: p.options } : {}),
+    ...(p.quality.length > 0 ? { quality: p.quality } : {}),
+    ...(Object.keys(p.custom).length > 0 ? { customProperties: custom(p.custom) } : {}),
+  }));
 
   const server: JsonObject =
     workspace.warehouse.type === 'duckdb'
@@ -118,4 +165,9 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
       meshwatchFreshnessWarnAge: product.freshness?.warnAge?.text,
     }),
   };
+}
+
+function toleranceJson(rule: RuleOptions): JsonObject {
+  const t = rule.tolerance;
+  return { ...(t ? ('maxRows' in t ? { maxRows: t.maxRows } : { maxPercent: t.maxPercent }) : {}), ...(rule.severity === 'warn' ? { severity: 'warn' } : {}) };
 }

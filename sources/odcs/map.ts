@@ -24,6 +24,8 @@ import {
   type TierName,
 } from '../mapping.js';
 import { emptyOutput, type RawColumn, type RawContract, type RawProduct, type SourceOutput } from '../model.js';
+import { declaredTypeFamily, isDateBound, regexProblem } from '../../config/contract-rules.js';
+import { EXPRESSION_PREFIX } from './export.js';
 import type { OdcsContract, OdcsObject, OdcsProperty, OdcsQuality, OdcsServer } from './parse.js';
 
 export interface OdcsMapOptions {
@@ -184,6 +186,7 @@ function mapObject(
     if (prop.unique) (contractRules.unique ??= []).push(column);
     if (prop.primaryKey) pk.push({ column, position: prop.primaryKeyPosition ?? j });
     mapTypeOptions(prop, column, pat, contractRules, ctx);
+    mapMeshwatchProperties(prop, column, contractRules);
     prop.quality.forEach((q, k) => mapQuality(q, `${pat}.quality[${k}]`, column, object, contractRules, ctx, `${prop.name}_${k + 1}`));
     noteNested(prop.properties, pat, ctx);
   });
@@ -217,6 +220,16 @@ function mapObject(
   return product;
 }
 
+/** What `export odcs` keeps in custom properties because ODCS has no field for it. */
+function mapMeshwatchProperties(prop: OdcsProperty, column: string, rules: RawContract): void {
+  const range = prop.customProperties.meshwatchRange;
+  if (range !== null && typeof range === 'object' && !Array.isArray(range)) (rules.range ??= {})[column] = range as RawContract['range'] extends Record<string, infer R> | undefined ? R : never;
+  const ref = prop.customProperties.meshwatchReferences;
+  if (ref !== null && typeof ref === 'object' && !Array.isArray(ref) && typeof (ref as { product?: unknown }).product === 'string' && typeof (ref as { column?: unknown }).column === 'string') {
+    (rules.references ??= {})[column] = ref as { product: string; column: string };
+  }
+}
+
 function noteNested(props: readonly OdcsProperty[], at: string, ctx: Ctx): void {
   props.forEach((p, i) => {
     const pat = `${at}.properties[${i}]`;
@@ -225,9 +238,18 @@ function noteNested(props: readonly OdcsProperty[], at: string, ctx: Ctx): void 
   });
 }
 
+const TYPE_OPTIONS_READ = new Set(['pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
 function mapTypeOptions(prop: OdcsProperty, column: string, at: string, rules: RawContract, ctx: Ctx): void {
   const o = prop.logicalTypeOptions;
-  if (typeof o.pattern === 'string') (rules.pattern ??= {})[column] = o.pattern;
+  const where = `${at}.logicalTypeOptions`;
+  const unread = Object.keys(o).filter((k) => !TYPE_OPTIONS_READ.has(k));
+  if (unread.length > 0) ctx.note(where, `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not checked by meshwatch`);
+  if (typeof o.pattern === 'string') {
+    const problem = regexProblem(o.pattern);
+    if (problem === undefined) (rules.pattern ??= {})[column] = o.pattern;
+    else ctx.note(where, `pattern ${JSON.stringify(o.pattern)} cannot be run (${problem}): not checked`);
+  }
   const min = o.minimum;
   const max = o.maximum;
   // 3.1: exclusiveMinimum is the bound itself; 3.0.2: a boolean that makes `minimum` strict.
@@ -239,12 +261,23 @@ function mapTypeOptions(prop: OdcsProperty, column: string, at: string, rules: R
   const hi = exMax ?? max;
   const isBound = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
   if (!isBound(lo) && !isBound(hi)) return;
-  const has = (v: unknown) => isBound(v);
-  if (has(lo) && has(hi) && strictMin !== strictMax) {
-    ctx.note(`${at}.logicalTypeOptions`, 'a range with one strict and one inclusive bound cannot be checked as one rule: not checked');
+  if (isBound(lo) && isBound(hi) && strictMin !== strictMax) {
+    ctx.note(where, 'a range with one strict and one inclusive bound cannot be checked as one rule: not checked');
     return;
   }
-  const strict = has(lo) ? strictMin : strictMax;
+  // meshwatch compares ranges on numbers, dates and timestamps only, with ISO text for the latter.
+  const bounds = [lo, hi].filter(isBound);
+  const logical = (prop.logicalType ?? '').toLowerCase();
+  const family = prop.physicalType !== undefined ? declaredTypeFamily(prop.physicalType) : undefined;
+  const comparable =
+    (family === undefined || family === 'number' || family === 'date' || family === 'timestamp' || (family === 'other' && ['number', 'integer', 'date', 'timestamp'].includes(logical))) &&
+    logical !== 'time' &&
+    (bounds.every((b) => typeof b === 'number') || bounds.every((b) => typeof b === 'string' && isDateBound(b)));
+  if (!comparable) {
+    ctx.note(where, `range ${JSON.stringify(bounds)} on a ${prop.logicalType ?? prop.physicalType ?? 'column'} is not a number, date or timestamp range meshwatch compares: not checked`);
+    return;
+  }
+  const strict = isBound(lo) ? strictMin : strictMax;
   (rules.range ??= {})[column] = { ...(isBound(lo) ? { min: lo } : {}), ...(isBound(hi) ? { max: hi } : {}), ...(strict ? { exclusive: true } : {}) };
 }
 
@@ -323,11 +356,12 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
       if (cols.length === 0) return ctx.note(at, 'duplicateValues names no column: not checked');
       const t = thresholdOf();
       if (!t) return cantSay();
+      const unique = (rules.unique ??= []);
       if (Object.keys(t).length > 0 || level !== undefined) {
-        return ctx.note(at, 'duplicateValues with a threshold or warn severity has no native form (unique allows none): not checked');
+        unique.push(withSeverity({ columns: cols, ...t }, level));
+        return;
       }
       const key = cols.length === 1 ? cols[0]! : cols;
-      const unique = (rules.unique ??= []);
       if (!unique.some((u) => JSON.stringify(u) === JSON.stringify(key))) unique.push(key);
       return;
     }
@@ -382,6 +416,14 @@ function mapSql(q: OdcsQuality, at: string, object: OdcsObject, rules: RawContra
   const bounds = countBounds(q.comparison, COUNT_QUERY.test(q.query));
   if (!bounds) {
     return ctx.note(at, `sql rule with ${q.comparison.op} cannot be checked as bounds on the result${q.comparison.op.includes('Than') ? ' (a strict bound needs a count query)' : ''}: not checked`);
+  }
+  const expression = q.name?.startsWith(EXPRESSION_PREFIX) ? /^SELECT COUNT\(\*\) FROM \S+ WHERE NOT \((.*)\)$/s.exec(q.query.trim()) : null;
+  if (expression && q.comparison) {
+    const t = badRowThreshold(q.comparison, (q.unit ?? '').toLowerCase() === 'percent');
+    if (t) {
+      (rules.expressions ??= []).push(withSeverity({ name: q.name!.slice(EXPRESSION_PREFIX.length), expr: expression[1]!, ...t }, level));
+      return;
+    }
   }
   const query = templateQuery(q.query, object);
   if (query === undefined) return ctx.note(at, `sql rule queries no table named ${object.physicalName ?? object.name}: not checked (meshwatch runs owner SQL on the product's own table only)`);

@@ -22,8 +22,9 @@
  * names made of lower-case letters, digits and `_` are shown upper-cased),
  * `<DB>.INFORMATION_SCHEMA.COLUMNS` / `.TABLES` with Snowflake's columns and
  * type names, error codes 002003 / 000904 / 003001 / 000604 / 000630 /
- * 390100 / 390144. Not imitated: upper-casing of unquoted result aliases
- * (DuckDB keeps them as written), backslash escapes in string literals.
+ * 390100 / 390144, backslash escapes in string literals, `RLIKE(s, p)`
+ * (a DuckDB macro over `regexp_full_match`). Not imitated: upper-casing of
+ * unquoted result aliases (DuckDB keeps them as written).
  */
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -158,6 +159,69 @@ const SNOWFLAKE_TYPE_SQL = `
     else data_type
   end`;
 
+/**
+ * Snowflake's `RLIKE(subject, pattern)` (the pattern anchored at both ends) as
+ * DuckDB's full match; a temporary macro, so it resolves whatever database
+ * the session uses.
+ */
+const RLIKE_MACRO = `create temp macro rlike(subject, pattern) as regexp_full_match(subject, pattern)`;
+
+/** Snowflake's timestamp type names, for casts in statements (temporary types, like the macro). */
+const TIMESTAMP_TYPES = [
+  'create temp type timestamp_ntz as timestamp',
+  'create temp type timestamp_tz as timestamptz',
+  'create temp type timestamp_ltz as timestamptz',
+];
+
+/**
+ * Snowflake reads backslash escapes in single-quoted strings (`'\\d'` is
+ * `\d`); DuckDB does not. Each literal with a backslash is decoded the
+ * Snowflake way and written back as a plain DuckDB literal, so a regular
+ * expression means the same on both. Quoted names and comments are skipped.
+ */
+export function decodeSnowflakeStrings(sql: string): string {
+  const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0' };
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === '"' || (c === '-' && sql[i + 1] === '-') || (c === '/' && sql[i + 1] === '*')) {
+      const end = c === '"' ? sql.indexOf('"', i + 1) + 1 : c === '-' ? sql.indexOf('\n', i) : sql.indexOf('*/', i) + 2;
+      const stop = end <= 0 || (c === '/' && end === 1) ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c !== "'") {
+      out += c;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    let value = '';
+    let escaped = false;
+    while (j < sql.length) {
+      const d = sql[j]!;
+      if (d === '\\' && j + 1 < sql.length) {
+        const e = sql[j + 1]!;
+        value += ESCAPES[e] ?? e;
+        escaped = true;
+        j += 2;
+      } else if (d === "'" && sql[j + 1] === "'") {
+        value += "'";
+        j += 2;
+      } else if (d === "'") break;
+      else {
+        value += d;
+        j++;
+      }
+    }
+    out += escaped ? `'${value.replaceAll("'", "''")}'` : sql.slice(i, j + 1);
+    i = j + 1;
+  }
+  return out;
+}
+
 /** Snowflake's view of a DuckDB name: what an unquoted identifier would have stored. */
 const SF_NAME_MACRO = `create macro sf_name(x) as case when regexp_full_match(x, '[a-z_][a-z0-9_$]*') then upper(x) else x end`;
 
@@ -213,8 +277,9 @@ function duckdbErrorToSnowflake(err: unknown): FakeError {
   const first = message.split('\n')[0] ?? message;
   let m = /^(?:Catalog|Binder) Error: .*?(?:with name |Catalog )"?([^"!]+?)"? does not exist/.exec(first);
   if (m) return { code: '002003', sqlState: '42S02', message: `SQL compilation error:\nObject '${m[1]!.toUpperCase()}' does not exist or not authorized.` };
-  m = /^Binder Error: Referenced column "?([^"]+)"? not found/.exec(first);
-  if (m) return { code: '000904', sqlState: '42000', message: `SQL compilation error: error line 1 at position 0\ninvalid identifier '${m[1]!.toUpperCase()}'` };
+  // DuckDB names a missing qualified column in a correlated subquery by its table alias; Snowflake says invalid identifier.
+  m = /^Binder Error: (?:Referenced column "?([^"]+)"? not found|Table "[^"]+" does not have a column named "([^"]+)"|Referenced table "([^"]+)" not found)/.exec(first);
+  if (m) return { code: '000904', sqlState: '42000', message: `SQL compilation error: error line 1 at position 0\ninvalid identifier '${(m[1] ?? m[2] ?? m[3])!.toUpperCase()}'` };
   if (/read-only mode|read-only/i.test(first)) return { code: '003001', sqlState: '42501', message: 'SQL access control error:\nInsufficient privileges to operate on table' };
   if (/^Parser Error/.test(first)) return { code: '001003', sqlState: '42000', message: `SQL compilation error:\n${first}` };
   return { code: '100000', sqlState: '22000', message: first };
@@ -416,7 +481,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
       }
     }
 
-    const sql = rewriteInformationSchema(query.sql, session.database, database);
+    const sql = rewriteInformationSchema(decodeSnowflakeStrings(query.sql), session.database, database);
     if (typeof sql !== 'string') return failure(sql);
 
     let finish: (outcome: 'cancelled' | 'timeout') => void = () => {};
@@ -451,6 +516,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
       connection = await engine.connect();
       running.add(connection);
       try {
+        for (const statement of [RLIKE_MACRO, ...TIMESTAMP_TYPES]) await connection.run(statement);
         if (session.database && session.database === database) await connection.run(`use "${database.replaceAll('"', '""')}"`);
         if (stopReason) return undefined;
         const values = query.bindings.map((b) => (isRecord(b) ? (b.value as DuckDBValue) : null));
