@@ -206,7 +206,12 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
         invalidProductIds.add(item.value.id);
         continue;
       }
-      products.push({ ...raw, schedule: workspace?.defaults.schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file: item.file });
+      let schedule = raw.schedule === undefined ? workspace?.defaults.schedule : parseSchedule(raw.schedule, workspace?.defaults.timezone ?? 'UTC');
+      if (typeof schedule === 'string') {
+        problems.push({ file: item.file, path: `${item.path} (as schedule)`, message: schedule });
+        schedule = undefined;
+      }
+      products.push({ ...raw, schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file: item.file });
     }
     sourcedConsumers.push(...fromSources.consumers);
   }

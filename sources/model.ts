@@ -51,6 +51,7 @@ export interface RawProduct {
   domain: string;
   tier: 'open' | 'limited' | 'restricted';
   table: string;
+  schedule?: string;
   freshness?: { column?: string; maxAge: string; warnAge?: string };
   schema?: { columns: RawColumn[]; allowExtraColumns?: boolean };
   contract?: RawContract;

@@ -115,12 +115,12 @@ describe('ODCS goldens (real files)', () => {
     const out = await real('docs__examples__all__full-example');
     expect(out.products.map((p) => p.value)).toEqual([
       {
-        id: 'seller.tbl', name: 'tbl', domain: 'seller', tier: 'restricted', table: '"pypl-edw".pp_access_views.tbl_1', description: 'Provides core payment metrics',
+        id: 'seller.tbl', name: 'Core Payment Metrics', domain: 'seller', tier: 'restricted', table: '"pypl-edw".pp_access_views.tbl_1', description: 'Provides core payment metrics',
         schema: { columns: [{ name: 'txn_ref_dt', type: 'date' }, { name: 'rcvr_id', type: 'varchar(18)' }, { name: 'rcvr_cntry_code', type: 'varchar(2)' }] },
         contract: { rowCount: { min: 1_000_001 }, notNull: ['rcvr_cntry_code', 'rcvr_id'], unique: ['rcvr_id'] },
       },
       {
-        id: 'seller.receivers', name: 'receivers', domain: 'seller', tier: 'restricted', table: '"pypl-edw".pp_access_views.receivers_master', description: 'Master data for all receivers',
+        id: 'seller.receivers', name: 'Receivers Master Data', domain: 'seller', tier: 'restricted', table: '"pypl-edw".pp_access_views.receivers_master', description: 'Master data for all receivers',
         schema: { columns: [{ name: 'id', type: 'varchar(18)' }, { name: 'country_code', type: 'varchar(2)' }, { name: 'receiver_name', type: 'varchar(255)' }, { name: 'receiver_type', type: 'varchar(20)' }] },
         contract: expect.objectContaining({ notNull: ['id', 'country_code', 'receiver_name'] }),
       },

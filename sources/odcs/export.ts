@@ -54,14 +54,19 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
   const plainName = (name: string) => name.replace(/^"(.*)"$/, '$1').replaceAll('""', '"');
 
   // Every column the schema declares or a rule names is a property.
-  interface Prop { type?: string | undefined; required?: boolean; unique?: boolean; options: JsonObject; quality: JsonObject[]; custom: Record<string, Json> }
+  interface Prop { type?: string | undefined; nullable?: boolean; required?: boolean; unique?: boolean; options: JsonObject; quality: JsonObject[]; custom: Record<string, Json> }
   const props = new Map<string, Prop>();
   const prop = (name: string): Prop => {
     let p = props.get(name);
     if (!p) props.set(name, (p = { options: {}, quality: [], custom: {} }));
     return p;
   };
-  for (const c of product.schema?.columns ?? []) prop(c.name).type = c.type;
+  for (const c of product.schema?.columns ?? []) {
+    const p = prop(c.name);
+    p.type = c.type;
+    // The warehouse column's own nullability (schema check), which ODCS `required` (a data rule) does not say.
+    if (!c.nullable) p.custom.meshwatchNullable = false;
+  }
   if (product.freshness?.column) prop(product.freshness.column);
 
   const objectQuality: JsonObject[] = [];
@@ -135,6 +140,7 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
     name: objectName,
     physicalName: table.table.name,
     physicalType: 'table',
+    ...(product.name !== undefined ? { businessName: product.name } : {}),
     ...(product.description ? { description: product.description } : {}),
     properties,
     ...(objectQuality.length > 0 ? { quality: objectQuality } : {}),
@@ -163,8 +169,18 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
       tier: product.tier,
       meshwatchInputs: product.inputs.length > 0 ? product.inputs.map((i) => (i.columns ? { product: i.product, columns: [...i.columns] } : i.product)) : undefined,
       meshwatchFreshnessWarnAge: product.freshness?.warnAge?.text,
+      meshwatchSchedule: scheduleText(product, workspace),
     }),
   };
+}
+
+/** The product's own schedule as config writes it; undefined when it is the workspace default. */
+function scheduleText(product: Product, workspace: Workspace): string | undefined {
+  const s = product.schedule;
+  const d = workspace.defaults.schedule;
+  const text = s.kind === 'cron' ? s.pattern : s.text;
+  const defaultText = d.kind === 'cron' ? d.pattern : d.text;
+  return text === defaultText ? undefined : text;
 }
 
 function toleranceJson(rule: RuleOptions): JsonObject {

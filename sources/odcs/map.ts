@@ -180,7 +180,8 @@ function mapObject(
     const column = identifier(prop.physicalName ?? prop.name);
     columnOf.set(prop.name, column);
     columnOf.set(prop.physicalName ?? prop.name, column);
-    columns.push(prop.physicalType !== undefined ? { name: column, type: prop.physicalType } : { name: column });
+    const nullable = prop.customProperties.meshwatchNullable === false ? { nullable: false } : {};
+    columns.push(prop.physicalType !== undefined ? { name: column, type: prop.physicalType, ...nullable } : { name: column, ...nullable });
     if (prop.v2Keys.length > 0) ctx.note(pat, `${prop.v2Keys.join(' and ')} are ODCS v2 keys: read as required / unique`);
     if (prop.required) (contractRules.notNull ??= []).push(column);
     if (prop.unique) (contractRules.unique ??= []).push(column);
@@ -203,7 +204,8 @@ function mapObject(
   const closed = object.customProperties.meshwatchAllowExtraColumns === false;
   const product: RawProduct = {
     id: productId(contract, object, domain),
-    name: object.name,
+    // Written by export odcs (meshwatchId set) without businessName: the product had no name.
+    ...(object.businessName !== undefined || object.customProperties.meshwatchId === undefined ? { name: object.businessName ?? object.name } : {}),
     domain,
     tier: tierOf(contract, object, at, options, ctx),
     table,
@@ -211,6 +213,8 @@ function mapObject(
     ...(columns.length > 0 && !noSchema ? { schema: { columns, ...(closed ? { allowExtraColumns: false } : {}) } } : {}),
     ...(Object.keys(contractRules).length > 0 ? { contract: contractRules } : {}),
   };
+  const schedule = contract.schema.length === 1 ? contract.customProperties.meshwatchSchedule : undefined;
+  if (typeof schedule === 'string') product.schedule = schedule;
   const inputs = contract.schema.length === 1 ? contract.customProperties.meshwatchInputs : undefined;
   if (Array.isArray(inputs)) {
     product.inputs = inputs.filter(
@@ -462,7 +466,8 @@ function mapSla(contract: OdcsContract, objects: ReadonlyMap<string, OdcsObject>
     } else {
       const [objectName, columnName, ...more] = element.split('.');
       const object = objectName !== undefined ? objects.get(objectName) : undefined;
-      target = object ? products.find((p) => p.value.name === object.name) : undefined;
+      const index = object ? contract.schema.indexOf(object) : -1;
+      target = products.find((p) => p.path === `schema[${index}]`);
       if (!object || !target || more.length > 0) {
         return ctx.note(at, `SLA ${sla.property} element "${element}" names no table of this contract: not checked`);
       }

@@ -164,6 +164,7 @@ const propertySchema: z.ZodType<OdcsProperty> = z.lazy(() =>
 
 export interface OdcsObject {
   readonly name: string;
+  readonly businessName?: string | undefined;
   readonly physicalName?: string | undefined;
   readonly physicalType?: string | undefined;
   readonly description?: string | undefined;
@@ -188,7 +189,8 @@ const objectSchema = z
       name: o.name,
       physicalName: o.physicalName,
       physicalType: o.physicalType,
-      description: o.description ?? o.businessName,
+      businessName: o.businessName,
+      description: o.description,
       properties: o.properties ?? [],
       quality: o.quality,
       customProperties: o.customProperties,
