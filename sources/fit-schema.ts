@@ -1,9 +1,9 @@
 /**
  * Keeps each mapped rule only if the running meshwatch's product schema
- * accepts its shape. The mappers write the rule kinds of issue 13 (range,
- * pattern, thresholds, severities, ...); until a meshwatch has them, such a
- * rule is dropped with a note naming it, instead of failing the whole
- * product. Accepted shapes are learned once per shape, not per rule.
+ * accepts its shape. The mappers write every native rule kind (range,
+ * pattern, thresholds, severities, ...); a shape the schema refuses (a build
+ * without a kind, or a mapping bug) drops that rule with a note naming it,
+ * instead of failing the whole product. Shapes are probed once each.
  */
 import { productFileSchema } from '../config/schema.js';
 import type { ConfigProblem } from '../config/errors.js';
@@ -43,7 +43,7 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const NEEDS = 'needs the contract rules of issue 13, which this meshwatch does not have yet: not checked';
+const NEEDS = "has a shape this meshwatch's contract schema does not accept: not checked";
 
 export function fitToSchema(product: RawProduct, file: string, path: string, notes: ConfigProblem[]): RawProduct {
   const note = (what: string) => notes.push({ file, path, message: `${product.id}: ${what} ${NEEDS}` });

@@ -127,6 +127,11 @@ describe('dbt mapping rules', () => {
     expect(notes.some((m) => /has a where filter/.test(m))).toBe(true);
   });
 
+  it('a test on a column the model does not declare adds that column, presence only, so validate accepts it', () => {
+    const out = mapped([model('a', { columns: { id: { name: 'id', data_type: 'int' } } }), test('not_null', { column_name: 'other' }, 'a')]);
+    expect(out.products[0]!.value.schema).toEqual({ columns: [{ name: 'id', type: 'int' }, { name: 'other' }] });
+  });
+
   it('a relationships test to a product that is not an input is a note, not a reference', () => {
     const out = mapped([model('a'), model('b'), test('relationships', { column_name: 'x', to: "ref('b')", field: 'x' }, 'a')]);
     expect(out.products.find((p) => p.value.id === 'shop.a')!.value.contract).toEqual({});

@@ -234,6 +234,9 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     });
   }
 
+  // Tests may name columns the model does not declare; they are part of the product (presence only).
+  for (const product of raw.values()) addRuleColumns(product);
+
   // 4. Exposures → consumers.
   for (const exposure of Object.values(manifest.exposures)) {
     const at = `exposures["${exposure.unique_id}"]`;
@@ -276,6 +279,18 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     out.domains.push({ id: p.value.domain, name: group?.name, people: owner ? [owner] : [], file });
   }
   return out;
+}
+
+/** Columns the contract names, added to a declared schema that lacks them (checked for presence only). */
+export function addRuleColumns(product: RawProduct): void {
+  const c = product.contract;
+  if (!c || !product.schema) return;
+  const named = new Set<string>();
+  for (const r of c.notNull ?? []) named.add(typeof r === 'string' ? r : r.column);
+  for (const r of c.unique ?? []) for (const col of typeof r === 'string' ? [r] : Array.isArray(r) ? r : r.columns) named.add(col);
+  for (const rules of [c.acceptedValues, c.range, c.pattern, c.references]) for (const col of Object.keys(rules ?? {})) named.add(col);
+  const have = new Set(product.schema.columns.map((col) => col.name.toLowerCase()));
+  for (const col of named) if (!have.has(col.toLowerCase())) product.schema.columns.push({ name: col });
 }
 
 function mapSourceFreshness(source: DbtSource, warn: number | undefined, error: number | undefined, product: RawProduct, at: string, engine: Engine, ctx: Ctx): void {
