@@ -127,6 +127,9 @@ describe('ODCS goldens (real files)', () => {
     ]);
     expect(out.notes.find((n) => n.path === 'slaProperties[0]')?.message).toBe('SLA latency element "tab1.txn_ref_dt" names no table of this contract: not checked');
     expect(out.notes.filter((n) => /SLA (generalAvailability|endOfSupport|endOfLife|retention|frequency|timeOfAvailability) is not checked/.test(n.message))).toHaveLength(7);
+    expect(out.notes.filter((n) => /relationships \(foreign keys\) are not checked/.test(n.message)).map((n) => n.path)).toEqual([
+      'schema[0].properties[1].relationships', 'schema[0].relationships', 'schema[1].properties[3].relationships',
+    ]);
     expect(out.domains[0]).toMatchObject({ id: 'seller', slackChannel: '#product-help', people: ['mhopper', 'daustin'] });
   });
 

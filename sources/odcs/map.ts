@@ -188,6 +188,7 @@ function mapObject(
     if (prop.primaryKey) pk.push({ column, position: prop.primaryKeyPosition ?? j });
     mapTypeOptions(prop, column, pat, contractRules, ctx);
     mapMeshwatchProperties(prop, column, contractRules);
+    if (prop.relationships > 0) ctx.note(`${pat}.relationships`, 'relationships (foreign keys) are not checked: a meshwatch reference needs the referenced product as an input');
     prop.quality.forEach((q, k) => mapQuality(q, `${pat}.quality[${k}]`, column, object, contractRules, ctx, `${prop.name}_${k + 1}`));
     noteNested(prop.properties, pat, ctx);
   });
@@ -199,6 +200,7 @@ function mapObject(
     if (!unique.some((u) => JSON.stringify(u) === JSON.stringify(key))) unique.push(key);
   }
   object.quality.forEach((q, k) => mapQuality(q, `${at}.quality[${k}]`, undefined, object, contractRules, ctx, `table_${k + 1}`));
+  if (object.relationships > 0) ctx.note(`${at}.relationships`, 'relationships (foreign keys) are not checked: a meshwatch reference needs the referenced product as an input');
 
   const noSchema = object.customProperties.meshwatchSchema === false;
   const closed = object.customProperties.meshwatchAllowExtraColumns === false;

@@ -117,6 +117,8 @@ export interface OdcsProperty {
   readonly quality: readonly OdcsQuality[];
   readonly properties: readonly OdcsProperty[];
   readonly customProperties: Record<string, unknown>;
+  /** How many 3.1 `relationships` (foreign keys) the property declares. */
+  readonly relationships: number;
   /** v2 keys seen in the file (isNullable, isUnique), read as their v3 names. */
   readonly v2Keys: readonly string[];
 }
@@ -139,6 +141,7 @@ const propertySchema: z.ZodType<OdcsProperty> = z.lazy(() =>
       logicalTypeOptions: z.record(z.string(), z.unknown()).nullish(),
       quality: qualityList,
       properties: z.array(propertySchema).nullish(),
+      relationships: z.array(z.unknown()).nullish(),
       customProperties,
     })
     .transform((p): OdcsProperty => {
@@ -157,6 +160,7 @@ const propertySchema: z.ZodType<OdcsProperty> = z.lazy(() =>
         quality: p.quality,
         properties: p.properties ?? [],
         customProperties: p.customProperties,
+        relationships: p.relationships?.length ?? 0,
         v2Keys,
       };
     }),
@@ -171,6 +175,8 @@ export interface OdcsObject {
   readonly properties: readonly OdcsProperty[];
   readonly quality: readonly OdcsQuality[];
   readonly customProperties: Record<string, unknown>;
+  /** How many 3.1 `relationships` the object declares. */
+  readonly relationships: number;
 }
 
 const objectSchema = z
@@ -182,10 +188,12 @@ const objectSchema = z
     description: z.string({ error: (iss) => `expected a text description, got ${iss.input === null ? 'null' : typeof iss.input}` }).optional(),
     properties: z.array(propertySchema).nullish(),
     quality: qualityList,
+    relationships: z.array(z.unknown()).nullish(),
     customProperties,
   })
   .transform(
     (o): OdcsObject => ({
+      relationships: o.relationships?.length ?? 0,
       name: o.name,
       physicalName: o.physicalName,
       physicalType: o.physicalType,
