@@ -39,6 +39,7 @@ import {
   assembleConfig,
   checkConfigDir,
   configWarnings,
+  hasSources,
   discoverConfigFiles,
   loadConsumerFile,
   loadProductFile,
@@ -180,6 +181,14 @@ export class MeshLoader {
     for (const entry of consumers) loader.consumerEntries.set(entry.file, entry);
     for (const [file, stamp] of stamps) loader.stamps.set(file, stamp);
     return loader;
+  }
+
+  /**
+   * Whether meshwatch.yaml names ODCS or dbt `sources`: this loader reads only
+   * products/ and consumers/, so callers must then load with `loadConfig`.
+   */
+  get usesSources(): boolean {
+    return hasSources({ workspace: this.workspaceEntry });
   }
 
   get config(): MeshConfig {

@@ -29,7 +29,7 @@ export function evaluateSchema(product: Product, metadata: TableMetadata, engine
       continue;
     }
     matched.add(found.name);
-    const comparison = compareTypes(column.type, found.type, engine);
+    const comparison = column.type === undefined ? 'same' : compareTypes(column.type, found.type, engine);
     if (comparison === 'changed') {
       changed.push(`${column.name} ${column.type} → ${found.type}`);
       changedColumns.push(column.name);

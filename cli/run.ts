@@ -13,6 +13,8 @@ import { validateCommand } from './commands/validate.js';
 import { checkCommand } from './commands/check.js';
 import { incidentCommand } from './commands/incident.js';
 import { serveCommand } from './commands/serve.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 import { EXIT, type CliIo } from './io.js';
 
 export const HELP = `meshwatch: monitors the data products of a data mesh and tells producers and consumers when one breaks
@@ -31,6 +33,11 @@ Usage:
   meshwatch incident ack|snooze|unsnooze|resolve ID --by NAME [--until 2h|ISO-TIME] [--config DIR]
   meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
       Act on incidents in Redis (who and when are recorded). Exit 0, 2.
+
+  meshwatch import odcs|dbt SOURCE... --out DIR [--domain ID] [--force]
+      Write a config directory from ODCS contracts or dbt manifests (existing files kept without --force). Exit 0, 2.
+  meshwatch export odcs --config DIR --out DIR
+      Write one ODCS v3.1 contract per product. Exit 0, 2.
 
 Every command exits 3 on an internal error (a bug in meshwatch), with one line on stderr.
 
@@ -120,8 +127,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io,
         );
       }
+      case 'import': {
+        const force = rest.includes('--force');
+        const { values, positionals, help: wantsHelp } = parse(rest.filter((a) => a !== '--force'), ['out', 'domain'], Number.MAX_SAFE_INTEGER);
+        if (wantsHelp) return help(io);
+        const [kind, ...sources] = positionals;
+        if (kind !== 'odcs' && kind !== 'dbt') throw new UsageError('import needs a format: meshwatch import odcs|dbt SOURCE... --out DIR');
+        if (sources.length === 0) throw new UsageError(`import ${kind} needs at least one source file`);
+        if (!values.out) throw new UsageError('import needs --out DIR');
+        return await importCommand({ kind, sources, out: values.out, domain: values.domain, force }, io);
+      }
+      case 'export': {
+        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'out'], 1);
+        if (wantsHelp) return help(io);
+        if (positionals[0] !== 'odcs') throw new UsageError('export needs a format: meshwatch export odcs --config DIR --out DIR');
+        if (!values.out) throw new UsageError('export needs --out DIR');
+        return await exportCommand({ config: values.config ?? '.', out: values.out }, io);
+      }
       default:
-        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident (see meshwatch --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, import, export (see meshwatch --help)`);
     }
   } catch (err) {
     return reportError(err, io);

@@ -118,6 +118,7 @@ export function checkContractRules(products: Product[], engine: Engine, problems
         problem(path, noColumn(rule.column));
         continue;
       }
+      if (column.type === undefined) continue; // presence-only column (sources): nothing to compare bounds with
       const family = declaredTypeFamily(column.type);
       if (family === 'text' || family === 'other') {
         problem(path, `${path}: a range needs a number, date or timestamp column; ${rule.column} is declared ${column.type}`);

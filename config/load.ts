@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { loadSourceProducts } from '../sources/load.js';
 import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
@@ -86,7 +87,8 @@ function parseContent(file: string, content: FileText, env: NodeJS.ProcessEnv, p
   return parseConfigText(file, content.text, env, problems);
 }
 
-function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[]): T | undefined {
+/** `within`: where in a source file (ODCS, dbt) the validated object came from, prefixed to the path. */
+function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigProblem[], within?: string): T | undefined {
   const value = parsed.value ?? {};
   // The inputs in issues are only needed for messages: asking for them costs a third more on every valid file.
   const first = schema.safeParse(value);
@@ -94,7 +96,8 @@ function validate<T>(schema: z.ZodType<T>, parsed: ParsedFile, problems: ConfigP
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    problems.push({ file: parsed.file, path: formatPath(issue.path), message: withoutEnvValue(issueMessage(issue), issue.path, parsed) });
+    const at = formatPath(issue.path);
+    problems.push({ file: parsed.file, path: within === undefined ? at : `${within} (as ${at})`, message: withoutEnvValue(issueMessage(issue), issue.path, parsed) });
   }
   return undefined;
 }
@@ -307,9 +310,49 @@ export function loadEntries(dir: string, options: LoadEntriesOptions = {}): Load
 
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
   const entries = loadEntries(dir, options);
-  const assembled = assembleConfig(entries.root, entries.workspace, entries.products, entries.consumers, entries.discovery);
+  const sourced = await sourceEntries(entries);
+  const assembled = assembleConfig(
+    entries.root,
+    entries.workspace,
+    sourced ? [...entries.products, ...sourced.products] : entries.products,
+    sourced ? [...entries.consumers, ...sourced.consumers] : entries.consumers,
+    sourced ? { problems: [...entries.discovery.problems, ...sourced.problems], warnings: entries.discovery.warnings } : entries.discovery,
+  );
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
-  return assembled.config;
+  return sourced ? { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } : assembled.config;
+}
+
+/** Whether meshwatch.yaml names ODCS or dbt sources (the incremental reload does not read them yet). */
+export function hasSources(entries: Pick<LoadedEntries, 'workspace'>): boolean {
+  return (entries.workspace.raw?.sources.length ?? 0) > 0;
+}
+
+/**
+ * Products and consumers from `sources:` (ODCS contracts, dbt manifests) as
+ * entries like those of products/*.yaml: the same zod schema, the same
+ * cross-file rules, so nothing downstream can tell where a product came from.
+ */
+async function sourceEntries(entries: LoadedEntries): Promise<
+  { products: ProductEntry[]; consumers: ConsumerFileEntry[]; problems: ConfigProblem[]; notes: ConfigProblem[]; files: string[] } | undefined
+> {
+  const raw = entries.workspace.raw;
+  if (!raw || !hasSources(entries)) return undefined;
+  const workspace = entries.workspace.workspace;
+  const fromSources = await loadSourceProducts(entries.root, raw.sources, raw.warehouse.type);
+  const problems: ConfigProblem[] = [...fromSources.problems];
+  const products: ProductEntry[] = [];
+  for (const item of fromSources.products) {
+    const itemProblems: ConfigProblem[] = [];
+    const product = validate(productFileSchema, { file: item.file, value: item.value, fromEnv: new Map() }, itemProblems, item.path);
+    if (!product) products.push({ file: item.file, problems: itemProblems, invalidId: item.value.id });
+    else products.push(productEntryFor(item.file, product, workspace, itemProblems));
+  }
+  const consumers: ConsumerFileEntry[] = fromSources.consumers.map((item) => {
+    const itemProblems: ConfigProblem[] = [];
+    const parsed = validate(consumersFileSchema, { file: item.file, value: { consumers: [item.value] }, fromEnv: new Map() }, itemProblems, item.path);
+    return { file: item.file, problems: itemProblems, consumers: (parsed?.consumers ?? []).map((c): Consumer => ({ ...c, source: item.file })) };
+  });
+  return { products, consumers, problems, notes: [...fromSources.notes], files: fromSources.files };
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;

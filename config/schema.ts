@@ -130,6 +130,49 @@ const snowflakeWarehouse = z
     }
   });
 
+const tierEnum = z.enum(['open', 'limited', 'restricted'], {
+  error: (iss) => `expected one of open, limited, restricted, got ${describeValue(iss.input)}`,
+});
+
+/** What every source entry may say about the products it gives (see sources/). */
+const sourceCommon = {
+  /** Domain for products whose source names none. */
+  domain: idString('a domain id').optional(),
+  /** Tier for products whose source gives none (default restricted). */
+  tier: tierEnum.optional(),
+};
+
+const sourceEntrySchema = z.union(
+  [
+    z.strictObject({
+      odcs: nonEmpty('a path or glob of ODCS contract files, like "contracts/**/*.odcs.yaml"'),
+      ...sourceCommon,
+      /** Schema for tables when no server in the contract names one. */
+      schema: nonEmpty('a schema name').optional(),
+      /** The server (by its `server` name) that gives database and schema. */
+      server: nonEmpty('a server name').optional(),
+      /** ODCS `classification` word → tier, over the built-in map. */
+      classificationTiers: z.record(z.string(), tierEnum).optional(),
+    }),
+    z.strictObject({
+      dbt: z.strictObject({ manifest: nonEmpty('a path to a dbt manifest.json, like target/manifest.json') }),
+      ...sourceCommon,
+      /** Which models are products; all of them without it. */
+      select: z
+        .strictObject({
+          access: z.array(z.enum(['public', 'protected', 'private'])).optional(),
+          tags: z.array(z.string()).optional(),
+          groups: z.array(z.string()).optional(),
+          meta: z.record(z.string(), z.unknown()).optional(),
+        })
+        .optional(),
+    }),
+  ],
+  { error: (iss) => `expected { odcs: GLOB } or { dbt: { manifest: PATH } }, got ${describeValue(iss.input)}` },
+);
+
+export type SourceEntry = z.infer<typeof sourceEntrySchema>;
+
 export const workspaceFileSchema = z.strictObject({
   warehouse: z.discriminatedUnion('type', [duckdbWarehouse, snowflakeWarehouse], {
     error: (iss) => `expected a warehouse with type duckdb or snowflake, got ${describeValue(iss.input)}`,
@@ -188,6 +231,8 @@ export const workspaceFileSchema = z.strictObject({
   domains: z
     .array(domainSchema, { error: (iss) => `expected a list of domains, got ${describeValue(iss.input)}` })
     .min(1, { error: 'expected at least one domain' }),
+  /** ODCS contracts and dbt manifests read as products, beside products/*.yaml. */
+  sources: z.array(sourceEntrySchema, { error: (iss) => `expected a list of sources, got ${describeValue(iss.input)}` }).default([]),
 });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()], {
@@ -380,7 +425,8 @@ export const productFileSchema = z
           .array(
             z.strictObject({
               name: columnName,
-              type: nonEmpty('a SQL type like INTEGER or VARCHAR'),
+              /** Without a type the column is checked for presence only (sources that declare no types). */
+              type: nonEmpty('a SQL type like INTEGER or VARCHAR').optional(),
               nullable: z.boolean().default(true),
             }),
           )

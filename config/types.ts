@@ -181,4 +181,8 @@ export interface MeshConfig {
    * shape as problems; `validate` and `check` print them on stderr.
    */
   readonly warnings: readonly ConfigProblem[];
+  /** What sources (ODCS, dbt) say that meshwatch cannot check: printed by `validate`, never blocking. */
+  readonly notes?: readonly ConfigProblem[];
+  /** Files read through `sources:` in meshwatch.yaml, relative to the config directory. */
+  readonly sourceFiles?: readonly string[];
 }

@@ -9,9 +9,10 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Catalog } from '../catalog/catalog.js';
 import { MeshLoader } from '../catalog/mesh-loader.js';
+import { Catalog } from '../catalog/catalog.js';
 import { discoverConfigFiles } from '../config/discover.js';
+import { loadConfig } from '../config/load.js';
 import type { MeshConfig, Product, Schedule } from '../config/types.js';
 
 export interface MeshSnapshot {
@@ -61,7 +62,15 @@ function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog, ha
 /** The first, full load. Throws ConfigError with every problem. */
 export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
   const loader = MeshLoader.open(dir, { env });
-  return snapshotOf(loader, loader.config, loader.catalog, await configHash(path.resolve(dir)));
+  const hash = await configHash(path.resolve(dir));
+  if (loader.usesSources) return fullSnapshot(loader, dir, env, hash);
+  return snapshotOf(loader, loader.config, loader.catalog, hash);
+}
+
+/** ODCS and dbt sources are read by `loadConfig` alone: load all of it (the incremental reload does not watch source files yet). */
+async function fullSnapshot(loader: MeshLoader, dir: string, env: NodeJS.ProcessEnv, hash: string): Promise<MeshSnapshot> {
+  const config = await loadConfig(dir, { env });
+  return snapshotOf(loader, config, new Catalog(config), hash);
 }
 
 /**
@@ -69,8 +78,11 @@ export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<Mes
  * ConfigError with every problem, and then the running snapshot stays valid
  * (the loader keeps the config in use).
  */
-export async function reloadMesh(previous: MeshSnapshot, dir: string): Promise<MeshSnapshot> {
+export async function reloadMesh(previous: MeshSnapshot, dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
+  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env, await configHash(path.resolve(dir)));
   const result = previous.loader.reload();
   if (!result.ok) throw result.error;
+  // meshwatch.yaml may have just gained sources.
+  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env, await configHash(path.resolve(dir)));
   return snapshotOf(previous.loader, result.config, result.catalog, await configHash(path.resolve(dir)));
 }

@@ -249,7 +249,7 @@ export class MeshwatchService {
   async reload(): Promise<boolean> {
     let next: MeshSnapshot;
     try {
-      next = await reloadMesh(this.mesh, this.options.configDir);
+      next = await reloadMesh(this.mesh, this.options.configDir, this.options.env);
     } catch (err) {
       if (err instanceof ConfigError) {
         this.logger.error({ problems: err.problems.map((p) => `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}`) }, 'config reload failed; keeping the running config');

@@ -74,7 +74,7 @@ async function problemsOf(p: Product): Promise<string[]> {
     const found = actual.get(column.name);
     if (!found) problems.push(`schema.missing.${column.name}`);
     else {
-      if (normaliseType(found.type) !== normaliseType(column.type)) problems.push(`schema.type.${column.name}`);
+      if (column.type !== undefined && normaliseType(found.type) !== normaliseType(column.type)) problems.push(`schema.type.${column.name}`);
       if (found.nullable !== column.nullable) problems.push(`schema.nullable.${column.name}`);
     }
   }

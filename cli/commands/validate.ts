@@ -12,5 +12,9 @@ export async function validateCommand(options: { config: string }, io: CliIo): P
       `${config.consumers.length} consumers, ${lineage} lineage edges; warehouse ${config.workspace.warehouse.type})\n`,
   );
   for (const warning of ownerSqlWarnings(config)) io.stderr(`warning: ${warning}\n`);
+  const notes = config.notes ?? [];
+  if (notes.length > 0) {
+    io.stdout(`${notes.length} note${notes.length === 1 ? '' : 's'}: read from sources but not checked\n${notes.map((n) => `  note: ${formatProblem(n)}\n`).join('')}`);
+  }
   return EXIT.ok;
 }
