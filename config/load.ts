@@ -316,7 +316,13 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
     entries.workspace,
     sourced ? [...entries.products, ...sourced.products] : entries.products,
     sourced ? [...entries.consumers, ...sourced.consumers] : entries.consumers,
-    sourced ? { problems: [...entries.discovery.problems, ...sourced.problems], warnings: entries.discovery.warnings } : entries.discovery,
+    sourced
+      ? {
+          problems: [...entries.discovery.problems, ...sourced.problems],
+          // A folder or file read through `sources:` is read, not skipped.
+          warnings: entries.discovery.warnings.filter((w) => !sourced.files.some((f) => f === w.file || f.startsWith(`${w.file}/`))),
+        }
+      : entries.discovery,
   );
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
   return sourced ? { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } : assembled.config;

@@ -85,18 +85,14 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
       prop(r.column).quality.push({ type: 'library', metric: 'invalidValues', arguments: { validValues: [...r.values] }, ...limit(r), ...odcsSeverity(r) });
     }
     for (const r of contract.pattern) {
-      if (plain(r)) prop(r.column).options.pattern = r.regex;
-      else prop(r.column).quality.push({ type: 'library', metric: 'invalidValues', arguments: { pattern: r.regex }, ...limit(r), ...odcsSeverity(r) });
+      // As a quality rule, not logicalTypeOptions.pattern: those options validate only beside a logicalType, which meshwatch does not know.
+      prop(r.column).quality.push({ type: 'library', metric: 'invalidValues', arguments: { pattern: r.regex }, ...limit(r), ...odcsSeverity(r) });
     }
     for (const r of contract.range) {
-      const p = prop(r.column);
-      if (plain(r)) {
-        if (r.min !== undefined) p.options[r.exclusive ? 'exclusiveMinimum' : 'minimum'] = r.min;
-        if (r.max !== undefined) p.options[r.exclusive ? 'exclusiveMaximum' : 'maximum'] = r.max;
-      } else {
-        // ODCS has no range metric with a tolerance: kept for meshwatch in a custom property.
-        p.custom.meshwatchRange = { ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}), ...(r.exclusive ? { exclusive: true } : {}), ...toleranceJson(r) };
-      }
+      // Kept for meshwatch in a custom property: ODCS's logicalTypeOptions minimum/maximum depend on a
+      // logicalType (a property without one is read as a string, which allows no bounds), and ODCS has
+      // no range metric with a tolerance.
+      prop(r.column).custom.meshwatchRange = { ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}), ...(r.exclusive ? { exclusive: true } : {}), ...toleranceJson(r) };
     }
     for (const r of contract.references) {
       prop(r.column).custom.meshwatchReferences = { product: r.references.product, column: r.references.column, ...toleranceJson(r) };
