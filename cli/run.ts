@@ -8,14 +8,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { UnknownProductError } from '../catalog/catalog.js';
 import { MeshwatchError, UsageError, errorMessage } from '../core/errors.js';
-import { impactCommand } from './commands/impact.js';
-import { validateCommand } from './commands/validate.js';
-import { checkCommand } from './commands/check.js';
-import { incidentCommand } from './commands/incident.js';
-import { serveCommand } from './commands/serve.js';
-import { exportCommand } from './commands/export.js';
-import { importCommand } from './commands/import.js';
 import { EXIT, type CliIo } from './io.js';
+
+// Each command is imported when it runs: `serve` alone pulls in BullMQ and ioredis, `import`/`export`
+// the ODCS and dbt readers, and every command would otherwise pay for all of them at start-up.
 
 export const HELP = `meshwatch: monitors the data products of a data mesh and tells producers and consumers when one breaks
 
@@ -92,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'validate': {
         const { values, help: wantsHelp } = parse(rest, ['config'], 0);
         if (wantsHelp) return help(io);
-        return await validateCommand({ config: values.config ?? '.' }, io);
+        return await (await import('./commands/validate.js')).validateCommand({ config: values.config ?? '.' }, io);
       }
       case 'impact': {
         const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'columns', 'format'], 1);
@@ -102,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const columnsText = values.columns;
         const columns = columnsText?.split(',').map((c) => c.trim()).filter(Boolean);
         if (columnsText !== undefined && columns?.length === 0) throw new UsageError('--columns needs at least one column name');
-        return await impactCommand(
+        return await (await import('./commands/impact.js')).impactCommand(
           { product, config: values.config ?? '.', columns, format: parseFormat(values.format) },
           io,
         );
@@ -110,19 +106,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'check': {
         const { values, help: wantsHelp } = parse(rest, ['config', 'product', 'format'], 0);
         if (wantsHelp) return help(io);
-        return await checkCommand({ config: values.config ?? '.', product: values.product, format: parseFormat(values.format) }, io);
+        return await (await import('./commands/check.js')).checkCommand({ config: values.config ?? '.', product: values.product, format: parseFormat(values.format) }, io);
       }
       case 'serve': {
         const { values, help: wantsHelp } = parse(rest, ['config', 'port', 'shutdown-timeout'], 0);
         if (wantsHelp) return help(io);
-        return await serveCommand({ config: values.config ?? '.', port: values.port, shutdownTimeout: values['shutdown-timeout'] }, io);
+        return await (await import('./commands/serve.js')).serveCommand({ config: values.config ?? '.', port: values.port, shutdownTimeout: values['shutdown-timeout'] }, io);
       }
       case 'incident': {
         const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'by', 'until', 'state', 'format'], 2);
         if (wantsHelp) return help(io);
         const [action, id] = positionals;
         if (!action) throw new UsageError('incident needs an action: list, ack, snooze, unsnooze, resolve');
-        return await incidentCommand(
+        return await (await import('./commands/incident.js')).incidentCommand(
           { action, id, by: values.by, until: values.until, state: values.state, config: values.config ?? '.', format: parseFormat(values.format) },
           io,
         );
@@ -135,14 +131,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (kind !== 'odcs' && kind !== 'dbt') throw new UsageError('import needs a format: meshwatch import odcs|dbt SOURCE... --out DIR');
         if (sources.length === 0) throw new UsageError(`import ${kind} needs at least one source file`);
         if (!values.out) throw new UsageError('import needs --out DIR');
-        return await importCommand({ kind, sources, out: values.out, domain: values.domain, force }, io);
+        return await (await import('./commands/import.js')).importCommand({ kind, sources, out: values.out, domain: values.domain, force }, io);
       }
       case 'export': {
         const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'out'], 1);
         if (wantsHelp) return help(io);
         if (positionals[0] !== 'odcs') throw new UsageError('export needs a format: meshwatch export odcs --config DIR --out DIR');
         if (!values.out) throw new UsageError('export needs --out DIR');
-        return await exportCommand({ config: values.config ?? '.', out: values.out }, io);
+        return await (await import('./commands/export.js')).exportCommand({ config: values.config ?? '.', out: values.out }, io);
       }
       default:
         throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, import, export (see meshwatch --help)`);
