@@ -12,14 +12,12 @@ import { runCheckCycle } from '../checks/cycle.js';
 import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
 import { ownerSqlWarnings } from '../checks/owner-sql-lint.js';
 import type { CheckResult } from '../checks/result.js';
-import { openSnowflakeWarehouse } from '../checks/snowflake-warehouse.js';
 import type { Warehouse } from '../checks/warehouse.js';
 import { loadConfig } from '../config/load.js';
-import { workspaceFileSchema } from '../config/schema.js';
-import type { MeshConfig, SnowflakeWarehouseConfig } from '../config/types.js';
+import type { MeshConfig } from '../config/types.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
-import { startFakeSnowflake, type FakeSnowflake } from './support/fake-snowflake.js';
-import { createWarehouseFixture, type WarehouseFixture } from './warehouse-contract.js';
+import type { FakeSnowflake } from './support/fake-snowflake.js';
+import { ADAPTER_TARGETS, createWarehouseFixture, type WarehouseFixture } from './warehouse-contract.js';
 
 const NOW = new Date('2024-03-03T13:00:00Z');
 /** hr.people: a restricted product's table no other product declares as input. */
@@ -45,22 +43,7 @@ const FILES: Record<string, string> = {
     rule('base_of_own_view', "select count(*) from sales.orders where status = 'placed'", '2'),
 };
 
-const targets: Array<[string, (fixture: WarehouseFixture) => Promise<{ warehouse: Warehouse; fake?: FakeSnowflake }>]> = [
-  ['duckdb', async (fixture) => ({ warehouse: await openDuckdbWarehouse({ path: fixture.path, catalog: fixture.catalog }, { defaultTimeoutMs: 20_000 }) })],
-  [
-    'snowflake (driver + local server)',
-    async (fixture) => {
-      const fake = await startFakeSnowflake({ duckdbPath: fixture.path });
-      const config = workspaceFileSchema.parse({
-        warehouse: { type: 'snowflake', account: 'acme-test', user: 'MESHWATCH', password: 'pw', database: 'analytics', accessUrl: fake.url },
-        domains: [{ id: 'sales', name: 'Sales', slackChannel: '#sales-data' }],
-      }).warehouse as SnowflakeWarehouseConfig;
-      return { warehouse: await openSnowflakeWarehouse(config, { defaultTimeoutMs: 20_000, loginRetries: 0 }), fake };
-    },
-  ],
-];
-
-for (const [name, open] of targets) {
+for (const [name, open] of ADAPTER_TARGETS) {
   describe(`owner SQL confined to its product: ${name}`, () => {
     let fixture: WarehouseFixture;
     let wh: Warehouse;

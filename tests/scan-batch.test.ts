@@ -7,46 +7,23 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheckCycle } from '../checks/cycle.js';
-import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
 import type { CheckResult } from '../checks/result.js';
 import { runScans, type ScanRequest } from '../checks/scan-batch.js';
-import { openSnowflakeWarehouse, queryTag } from '../checks/snowflake-warehouse.js';
+import { queryTag } from '../checks/snowflake-warehouse.js';
 import type { ResolvedTable, Warehouse } from '../checks/warehouse.js';
 import { parseTableRef } from '../config/identifier.js';
 import { loadConfig } from '../config/load.js';
-import { workspaceFileSchema } from '../config/schema.js';
-import type { Product, SnowflakeWarehouseConfig } from '../config/types.js';
+import type { Product } from '../config/types.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
-import { startFakeSnowflake, type FakeSnowflake } from './support/fake-snowflake.js';
-import { createWarehouseFixture, type WarehouseFixture } from './warehouse-contract.js';
+import { ADAPTER_TARGETS, createWarehouseFixture, type AdapterTarget, type WarehouseFixture } from './warehouse-contract.js';
 
 /** A view whose base table was dropped: it is in the metadata, but reading it fails. */
 const BROKEN_VIEW = `create table sales.gone (id integer, label varchar); create view sales.broken as select * from sales.gone; drop table sales.gone;`;
 
-interface Target {
-  readonly warehouse: Warehouse;
-  readonly fake?: FakeSnowflake | undefined;
-}
-
-const targets: Array<[string, (fixture: WarehouseFixture) => Promise<Target>]> = [
-  ['duckdb', async (fixture) => ({ warehouse: await openDuckdbWarehouse({ path: fixture.path, catalog: fixture.catalog }, { defaultTimeoutMs: 20_000 }) })],
-  [
-    'snowflake (driver + local server)',
-    async (fixture) => {
-      const fake = await startFakeSnowflake({ duckdbPath: fixture.path });
-      const config = workspaceFileSchema.parse({
-        warehouse: { type: 'snowflake', account: 'acme-test', user: 'MESHWATCH', password: 'pw', database: 'analytics', accessUrl: fake.url },
-        domains: [{ id: 'sales', name: 'Sales', slackChannel: '#sales-data' }],
-      }).warehouse as SnowflakeWarehouseConfig;
-      return { warehouse: await openSnowflakeWarehouse(config, { defaultTimeoutMs: 20_000, loginRetries: 0 }), fake };
-    },
-  ],
-];
-
-for (const [name, open] of targets) {
+for (const [name, open] of ADAPTER_TARGETS) {
   describe(`batched scans: ${name}`, () => {
     let fixture: WarehouseFixture;
-    let target: Target;
+    let target: AdapterTarget;
     let wh: Warehouse;
     const table = (text: string): ResolvedTable => {
       const ref = parseTableRef(text);

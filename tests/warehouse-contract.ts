@@ -14,7 +14,12 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTableRef } from '../config/identifier.js';
+import { openDuckdbWarehouse } from '../checks/duckdb-warehouse.js';
+import { openSnowflakeWarehouse } from '../checks/snowflake-warehouse.js';
 import { WarehouseError, expandTableTemplate, type ResolvedTable, type Warehouse } from '../checks/warehouse.js';
+import { workspaceFileSchema } from '../config/schema.js';
+import type { SnowflakeWarehouseConfig } from '../config/types.js';
+import { startFakeSnowflake, type FakeSnowflake } from './support/fake-snowflake.js';
 import { contractRulesSuite } from './contract-rules-suite.js';
 
 // ---------------------------------------------------------------------------
@@ -107,6 +112,28 @@ export async function createWarehouseFixture(extraSql = ''): Promise<WarehouseFi
 
 /** A statement that runs for minutes on DuckDB (and on the fake Snowflake, which executes in DuckDB). */
 export const SLOW_SQL = 'select sum(a.range * b.range) as "s" from range(200000) a, range(200000) b';
+
+/** A warehouse opened on a fixture, and the fake Snowflake server behind it when there is one. */
+export interface AdapterTarget {
+  readonly warehouse: Warehouse;
+  readonly fake?: FakeSnowflake | undefined;
+}
+
+/** Both adapters on one fixture: DuckDB directly, Snowflake through the real driver and the local server. */
+export const ADAPTER_TARGETS: ReadonlyArray<[string, (fixture: WarehouseFixture) => Promise<AdapterTarget>]> = [
+  ['duckdb', async (fixture) => ({ warehouse: await openDuckdbWarehouse({ path: fixture.path, catalog: fixture.catalog }, { defaultTimeoutMs: 20_000 }) })],
+  [
+    'snowflake (driver + local server)',
+    async (fixture) => {
+      const fake = await startFakeSnowflake({ duckdbPath: fixture.path });
+      const config = workspaceFileSchema.parse({
+        warehouse: { type: 'snowflake', account: 'acme-test', user: 'MESHWATCH', password: 'pw', database: 'analytics', accessUrl: fake.url },
+        domains: [{ id: 'sales', name: 'Sales', slackChannel: '#sales-data' }],
+      }).warehouse as SnowflakeWarehouseConfig;
+      return { warehouse: await openSnowflakeWarehouse(config, { defaultTimeoutMs: 20_000, loginRetries: 0 }), fake };
+    },
+  ],
+];
 
 // ---------------------------------------------------------------------------
 // The suite.
