@@ -524,6 +524,26 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
       query.errorCode = e.code;
       return { success: false, code: e.code, message: e.message, data: { queryId: query.queryId, sqlState: e.sqlState ?? '42000', errorCode: e.code, internalError: false } };
     };
+    /** A result set as the driver reads it: rows of strings, typed by `rowtype`. */
+    const rows = (rowtype: unknown[], rowset: unknown[][]) => {
+      query.outcome = 'ok';
+      return {
+        success: true,
+        code: null,
+        message: null,
+        data: {
+          queryId: query.queryId,
+          rowtype,
+          rowset,
+          total: rowset.length,
+          returned: rowset.length,
+          parameters: [],
+          queryResultFormat: 'json',
+          statementTypeId: 4096,
+          finalDatabaseName: session.database ?? null,
+        },
+      };
+    };
     const injected = fake.injectError?.(query);
     if (injected) return failure(injected);
     for (const table of fake.deniedTables) {
@@ -536,23 +556,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
     if (explain) {
       const content = await explainJson(decodeSnowflakeStrings(explain[1]!), session);
       if (typeof content !== 'string') return failure(content);
-      query.outcome = 'ok';
-      return {
-        success: true,
-        code: null,
-        message: null,
-        data: {
-          queryId: query.queryId,
-          rowtype: [{ name: 'content', type: 'text', nullable: true, database: '', schema: '', table: '', byteLength: 16777216, length: 16777216, precision: null, scale: null, collation: null }],
-          rowset: [[content]],
-          total: 1,
-          returned: 1,
-          parameters: [],
-          queryResultFormat: 'json',
-          statementTypeId: 4096,
-          finalDatabaseName: session.database ?? null,
-        },
-      };
+      return rows([{ name: 'content', type: 'text', nullable: true, database: '', schema: '', table: '', byteLength: 16777216, length: 16777216, precision: null, scale: null, collation: null }], [[content]]);
     }
 
     const sql = rewriteInformationSchema(decodeSnowflakeStrings(query.sql), session.database, database);
@@ -618,24 +622,11 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}): Pr
       if (!result) return failure({ code: '000604', sqlState: '57014', message: 'SQL execution canceled' }, 'cancelled');
       const names = result.columnNames();
       const types = result.columnTypes();
-      const rows = await result.getRows();
-      query.outcome = 'ok';
-      return {
-        success: true,
-        code: null,
-        message: null,
-        data: {
-          queryId: query.queryId,
-          rowtype: names.map((name, i) => rowType(name, types[i]!)),
-          rowset: rows.map((row) => row.map(cellText)),
-          total: rows.length,
-          returned: rows.length,
-          parameters: [],
-          queryResultFormat: 'json',
-          statementTypeId: 4096,
-          finalDatabaseName: session.database ?? null,
-        },
-      };
+      const values = await result.getRows();
+      return rows(
+        names.map((name, i) => rowType(name, types[i]!)),
+        values.map((row) => row.map(cellText)),
+      );
     } finally {
       if (timer) clearTimeout(timer);
       pendingByRequest.delete(query.requestId);
