@@ -9,9 +9,9 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { plural } from '../core/text.js';
 import type { CheckReport } from '../checks/report.js';
-import type { Incident, IncidentGroup } from '../checks/incidents.js';
+import type { Incident } from '../checks/incidents.js';
 import type { CheckResult } from '../checks/result.js';
-import { formatImpactCompact, formatImpactText, summarizeImpact } from './format-impact.js';
+import { formatImpactCompact, formatImpactText, summarizeCounts, summarizeImpact } from './format-impact.js';
 
 /** Names shown per business unit in a blast radius. */
 export const NAMES_PER_UNIT = 10;
@@ -52,14 +52,6 @@ function capped<T>(items: readonly T[], limit: number, line: (item: T) => string
   return lines;
 }
 
-function groupSummary(group: IncidentGroup): string {
-  const { consumers, products, businessUnits, domains } = group.counts;
-  if (consumers === 0 && products === 0) return 'nobody downstream is affected';
-  return `${plural(consumers, 'consumer')} and ${plural(products, 'downstream product')} in ${
-    businessUnits > 0 ? `${plural(businessUnits, 'business unit')}, ` : ''
-  }${plural(domains, 'domain')}`;
-}
-
 export function formatCheckReport(report: CheckReport, catalog: Catalog): string {
   const { summary } = report;
   const s = summary.statuses;
@@ -92,7 +84,7 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
       const broken = root.brokenColumns ? ` (broken columns: ${root.brokenColumns.join(', ')})` : '';
       const caused = group.products.slice(1);
       // Counts over the group: the caused incidents may add a few entries to the root's own impact.
-      const whoIsHurt = caused.length > 0 ? groupSummary(group) : summarizeImpact(root.impact);
+      const whoIsHurt = caused.length > 0 ? summarizeCounts(group.counts) : summarizeImpact(root.impact);
       lines.push(`    Who is hurt${broken}: ${whoIsHurt}`);
       const entries = root.impact.consumers.length + root.impact.products.length;
       lines.push(
@@ -116,7 +108,7 @@ export function formatCheckReport(report: CheckReport, catalog: Catalog): string
       for (const group of rest) {
         const failures = failuresOf.get(group.rootCause) ?? [];
         const also = group.products.length > 1 ? `; ${plural(group.products.length - 1, 'product')} failing because of it` : '';
-        lines.push(`✗ ${group.rootCause}  ${failures.map((f) => f.check).join(', ')}  · hurts ${groupSummary(group)}${also}`);
+        lines.push(`✗ ${group.rootCause}  ${failures.map((f) => f.check).join(', ')}  · hurts ${summarizeCounts(group.counts)}${also}`);
       }
     }
   }

@@ -4,13 +4,23 @@ import type { Catalog } from '../catalog/catalog.js';
 
 const arrow = (ids: readonly string[]) => ids.join(' → ');
 
-/** One line: "3 consumers and 2 products in 2 business units (finance, marketing)". */
-export function summarizeImpact(impact: Impact): string {
-  if (impact.products.length === 0 && impact.consumers.length === 0) return 'nobody downstream is affected';
-  const units = impact.businessUnits.length;
-  return `${plural(impact.consumers.length, 'consumer')} and ${plural(impact.products.length, 'downstream product')} in ${
+/** One line: "3 consumers and 2 downstream products in 2 business units, 2 domains", from counts. */
+export function summarizeCounts(counts: { readonly consumers: number; readonly products: number; readonly businessUnits: number; readonly domains: number }): string {
+  if (counts.products === 0 && counts.consumers === 0) return 'nobody downstream is affected';
+  const units = counts.businessUnits;
+  return `${plural(counts.consumers, 'consumer')} and ${plural(counts.products, 'downstream product')} in ${
     units > 0 ? `${plural(units, 'business unit')}, ` : ''
-  }${plural(impact.domains.length, 'domain')}`;
+  }${plural(counts.domains, 'domain')}`;
+}
+
+/** `summarizeCounts` of one impact. */
+export function summarizeImpact(impact: Impact): string {
+  return summarizeCounts({
+    consumers: impact.consumers.length,
+    products: impact.products.length,
+    businessUnits: impact.businessUnits.length,
+    domains: impact.domains.length,
+  });
 }
 
 /**
