@@ -154,20 +154,17 @@ export function analyzeIncidents(catalog: Catalog, results: readonly CheckResult
   // Topological order settles a cause before what it causes.
   const failingInOrder = order.filter((id) => failuresByProduct.has(id));
   const rootOf = new Map<string, string>();
+  /** Hops from the root along the causes: nearest first within a group. */
+  const depth = new Map<string, number>();
   const members = new Map<string, string[]>();
   for (const id of failingInOrder) {
     const cause = causes.get(id);
     const root = cause === undefined ? id : rootOf.get(cause.product)!;
     rootOf.set(id, root);
+    depth.set(id, cause === undefined ? 0 : depth.get(cause.product)! + cause.hops);
     let list = members.get(root);
     if (!list) members.set(root, (list = []));
     list.push(id);
-  }
-  // Nearest first within a group: by hops from the root along the causes.
-  const depth = new Map<string, number>();
-  for (const id of failingInOrder) {
-    const cause = causes.get(id);
-    depth.set(id, cause === undefined ? 0 : depth.get(cause.product)! + cause.hops);
   }
 
   const impacts = new Map<string, Impact>();
