@@ -191,6 +191,17 @@ export class MeshLoader {
     return hasSources({ workspace: this.workspaceEntry });
   }
 
+  /**
+   * A hash of the files as last read (names and content hashes): equal
+   * hashes, equal files. After `open` or a successful reload that is the
+   * config in use, with no file read again to compute it.
+   */
+  get filesHash(): string {
+    const hash = createHash('sha256');
+    for (const file of [...this.stamps.keys()].sort()) hash.update(file).update('\0').update(this.stamps.get(file)!.hash).update('\0');
+    return hash.digest('hex').slice(0, 16);
+  }
+
   get config(): MeshConfig {
     return this.currentConfig;
   }

@@ -7,11 +7,8 @@
  * comparing replicas).
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { MeshLoader } from '../catalog/mesh-loader.js';
 import { Catalog } from '../catalog/catalog.js';
-import { discoverConfigFiles } from '../config/discover.js';
 import { loadConfig } from '../config/load.js';
 import type { MeshConfig, Product, Schedule } from '../config/types.js';
 
@@ -33,22 +30,7 @@ export function schedulerIdOf(schedule: Schedule): string {
   return `tick-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
-/** The files the loader reads (recursive folders, `.yml`, `meshwatch.yml`), so replicas compare exactly what they run. */
-function configFiles(dir: string): string[] {
-  const { files } = discoverConfigFiles(dir);
-  return [files.workspace, ...files.products, ...files.consumers].sort();
-}
-
-export async function configHash(dir: string): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of configFiles(dir)) {
-    hash.update(file).update('\0');
-    hash.update(await readFile(path.join(dir, file)).catch(() => Buffer.alloc(0))).update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
-function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog, hash: string): MeshSnapshot {
+function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog): MeshSnapshot {
   const schedules = new Map<string, { schedule: Schedule; products: Product[] }>();
   for (const product of config.products) {
     const id = schedulerIdOf(product.schedule);
@@ -56,21 +38,20 @@ function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog, ha
     if (!entry) schedules.set(id, (entry = { schedule: product.schedule, products: [] }));
     entry.products.push(product);
   }
-  return { config, catalog, hash, schedules, loadedAt: new Date(), loader };
+  return { config, catalog, hash: loader.filesHash, schedules, loadedAt: new Date(), loader };
 }
 
 /** The first, full load. Throws ConfigError with every problem. */
 export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
   const loader = MeshLoader.open(dir, { env });
-  const hash = await configHash(path.resolve(dir));
-  if (loader.usesSources) return fullSnapshot(loader, dir, env, hash);
-  return snapshotOf(loader, loader.config, loader.catalog, hash);
+  if (loader.usesSources) return fullSnapshot(loader, dir, env);
+  return snapshotOf(loader, loader.config, loader.catalog);
 }
 
 /** ODCS and dbt sources are read by `loadConfig` alone: load all of it (the incremental reload does not watch source files yet). */
-async function fullSnapshot(loader: MeshLoader, dir: string, env: NodeJS.ProcessEnv, hash: string): Promise<MeshSnapshot> {
+async function fullSnapshot(loader: MeshLoader, dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
   const config = await loadConfig(dir, { env });
-  return snapshotOf(loader, config, new Catalog(config), hash);
+  return snapshotOf(loader, config, new Catalog(config));
 }
 
 /**
@@ -79,10 +60,15 @@ async function fullSnapshot(loader: MeshLoader, dir: string, env: NodeJS.Process
  * (the loader keeps the config in use).
  */
 export async function reloadMesh(previous: MeshSnapshot, dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
-  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env, await configHash(path.resolve(dir)));
+  if (previous.loader.usesSources) {
+    // The loader does not read sources, but it keeps meshwatch.yaml and products/ current for the hash.
+    const result = previous.loader.reload();
+    if (!result.ok) throw result.error;
+    return fullSnapshot(previous.loader, dir, env);
+  }
   const result = previous.loader.reload();
   if (!result.ok) throw result.error;
   // meshwatch.yaml may have just gained sources.
-  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env, await configHash(path.resolve(dir)));
-  return snapshotOf(previous.loader, result.config, result.catalog, await configHash(path.resolve(dir)));
+  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env);
+  return snapshotOf(previous.loader, result.config, result.catalog);
 }

@@ -80,6 +80,17 @@ describe('MeshLoader.reload', () => {
     expect(loader.config.products.find((p) => p.id === 'sales.orders')?.table.table.name).toBe('orders_v2');
   });
 
+  it('hashes the files in use: a changed file changes the hash, to what a fresh open of the same files gives', async () => {
+    const dir = await meshDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    const before = loader.filesHash;
+    expect(MeshLoader.open(dir, { env: {} }).filesHash).toBe(before);
+    await writeFile(path.join(dir, 'products/orders.yaml'), ORDERS_CHANGED);
+    expect(loader.reload(['products/orders.yaml']).ok).toBe(true);
+    expect(loader.filesHash).not.toBe(before);
+    expect(loader.filesHash).toBe(MeshLoader.open(dir, { env: {} }).filesHash);
+  });
+
   it('applies an added and a removed product file, and a changed consumer file', async () => {
     const dir = await meshDir();
     const loader = MeshLoader.open(dir, { env: {} });
