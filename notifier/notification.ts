@@ -9,7 +9,31 @@ import { z } from 'zod';
 export const AUDIENCES = ['producer', 'consumer', 'platform'] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
-export const TRANSITIONS = ['opened', 'updated', 'reminder', 'acknowledged', 'snoozed', 'unsnoozed', 'resolved', 'degraded', 'recovered'] as const;
+/**
+ * Known transitions. The schema keeps `transition` an open string so that an
+ * older worker still delivers (and logs) a job queued by a newer replica.
+ * - incidents: opened … recovered; `escalated` (escalation policy)
+ * - Slack app: subscribed, unsubscribed, approval_requested, approval_decided
+ * - accountability and governance: digest, tier_review
+ */
+export const TRANSITIONS = [
+  'opened',
+  'updated',
+  'reminder',
+  'acknowledged',
+  'snoozed',
+  'unsnoozed',
+  'resolved',
+  'degraded',
+  'recovered',
+  'escalated',
+  'subscribed',
+  'unsubscribed',
+  'approval_requested',
+  'approval_decided',
+  'digest',
+  'tier_review',
+] as const;
 export type NotificationTransition = (typeof TRANSITIONS)[number];
 
 const affectedConsumer = z.object({
@@ -50,6 +74,33 @@ export const notificationSchema = z.object({
   by: z.string().optional(),
   until: z.string().optional(),
   reason: z.string().optional(),
+  /** subscribed / unsubscribed: the Slack subscription this is about. */
+  subscription: z
+    .object({
+      consumer: z.string(),
+      product: z.string(),
+      columns: z.array(z.string()),
+      /** The subscribing channel (id or #name as Slack gave it). */
+      channel: z.string(),
+      domain: z.string().optional(),
+      requestedBy: z.string().optional(),
+    })
+    .optional(),
+  /** approval_requested / approval_decided: a restricted product's subscription request. */
+  approval: z
+    .object({
+      request: z.string(),
+      product: z.string(),
+      columns: z.array(z.string()),
+      /** The channel that asked (told the outcome). */
+      requesterChannel: z.string(),
+      requestedBy: z.string(),
+      domain: z.string().optional(),
+      decision: z.enum(['approved', 'denied']).optional(),
+      decidedBy: z.string().optional(),
+      decidedAt: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type Notification = z.infer<typeof notificationSchema>;
