@@ -192,6 +192,19 @@ describe('contract', () => {
     expect(accepted.samples).toBeUndefined();
   });
 
+  it('compares quoted integers beyond 2^53 exactly', async () => {
+    // 9007199254740993 is not a double: through Number() it becomes ...992,
+    // which would accept the wrong row and flag the right one.
+    const files = {
+      'products/ledger.yaml': `id: sales.ledger\ndomain: sales\ntier: open\ntable: sales.ledger\ncontract:\n  acceptedValues: { entry_id: ["9007199254740993"] }\n`,
+    };
+    const { results } = await run(files, [
+      'create schema sales; create table sales.ledger (entry_id bigint)',
+      'insert into sales.ledger values (9007199254740993), (9007199254740992)',
+    ]);
+    expect(byCheck(results, 'contract.acceptedValues.entry_id')).toMatchObject({ status: 'fail', failingRows: 1, samples: [9007199254740992n] });
+  });
+
   it('fails rowCount bounds on an empty table', async () => {
     const { results } = await run(product(), [ORDERS_TABLE]);
     expect(byCheck(results, 'contract.rowCount')).toMatchObject({ status: 'fail', observed: 0, message: '0 rows; expected at least 1 and at most 100' });

@@ -11,11 +11,17 @@ import { SAMPLE_LIMIT, planColumnRules, ruleFor } from './column-rule.js';
 import type { CheckKind } from './kind.js';
 import { configError } from './results.js';
 
+/** A plain SQL numeric literal: digits, an optional fraction and exponent. */
+const NUMERIC_LITERAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 function literalFor(value: string | number | boolean, columnType: string, engine: Engine, dialect: SqlDialect): string | undefined {
   const type = normalizeType(columnType, engine);
   if (type.family === 'integer' || type.family === 'decimal' || type.family === 'float') {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-    return Number.isFinite(n) ? String(n) : undefined;
+    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+    // A quoted number goes into SQL as written: through Number() an id such
+    // as "9007199254740993" would round and match the wrong row.
+    if (typeof value === 'string' && NUMERIC_LITERAL.test(value.trim())) return value.trim();
+    return undefined;
   }
   if (type.family === 'named' && type.name === 'BOOLEAN') {
     if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
