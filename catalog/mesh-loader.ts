@@ -39,6 +39,7 @@ import {
   assembleConfig,
   checkConfigDir,
   configWarnings,
+  hasAcknowledgements,
   hasSources,
   discoverConfigFiles,
   loadConsumerFile,
@@ -54,6 +55,7 @@ import {
   type WorkspaceEntry,
 } from '../config/load.js';
 import type { Consumer, MeshConfig, Product } from '../config/types.js';
+import { checkTierLineage } from '../config/tier-lineage.js';
 import { Catalog, type CatalogChange, type ConsumerSource } from './catalog.js';
 
 export interface MeshLoaderOptions {
@@ -61,6 +63,8 @@ export interface MeshLoaderOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Consumer sources beyond config files (Slack subscriptions), kept across reloads. */
   readonly extraSources?: readonly ConsumerSource[];
+  /** The clock acknowledged breaking changes' `until` is judged by at each (re)load. */
+  readonly now?: (() => Date) | undefined;
 }
 
 export type ReloadResult =
@@ -121,6 +125,7 @@ function removeSorted(list: string[], file: string): void {
 export class MeshLoader {
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly now: () => Date;
   private currentConfig: MeshConfig;
   private currentCatalog: Catalog;
 
@@ -144,10 +149,19 @@ export class MeshLoader {
   /** The last discovery's problems and warnings (entries not read); a reload told which files changed keeps them. */
   private discovery: Pick<Discovery, 'problems' | 'warnings'>;
 
-  private constructor(root: string, env: NodeJS.ProcessEnv, discovery: Discovery, config: MeshConfig, catalog: Catalog, workspace: WorkspaceEntry) {
+  private constructor(
+    root: string,
+    env: NodeJS.ProcessEnv,
+    now: () => Date,
+    discovery: Discovery,
+    config: MeshConfig,
+    catalog: Catalog,
+    workspace: WorkspaceEntry,
+  ) {
     const files: ConfigFiles = discovery.files;
     this.root = root;
     this.env = env;
+    this.now = now;
     this.discovery = discovery;
     this.workspaceFile = files.workspace;
     this.productFiles = [...files.products];
@@ -174,9 +188,10 @@ export class MeshLoader {
     const workspace = loadWorkspaceFile(root, files.workspace, read(files.workspace), env);
     const products = files.products.map((file) => loadProductFile(file, read(file), env, workspace.workspace));
     const consumers = files.consumers.map((file) => loadConsumerFile(file, read(file), env));
-    const assembled = assembleConfig(root, workspace, products, consumers, discovery);
+    const now = options.now ?? (() => new Date());
+    const assembled = assembleConfig(root, workspace, products, consumers, discovery, { now: now() });
     if ('problems' in assembled) throw new ConfigError(assembled.problems);
-    const loader = new MeshLoader(root, env, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
+    const loader = new MeshLoader(root, env, now, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
     for (const entry of products) loader.productEntries.set(entry.file, entry);
     for (const entry of consumers) loader.consumerEntries.set(entry.file, entry);
     for (const [file, stamp] of stamps) loader.stamps.set(file, stamp);
@@ -331,7 +346,7 @@ export class MeshLoader {
 
   /** The full cross-file pass over every entry: exactly a full load's result. */
   private assembleAll(): ReturnType<typeof assembleConfig> {
-    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery);
+    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery, { now: this.now() });
   }
 
   private reject(problems: readonly ConfigProblem[]): ReloadResult {
@@ -383,12 +398,17 @@ export class MeshLoader {
 
     const products = patchProducts(old.products, removedProducts, addedProducts);
     const consumers = consumerFiles.length === 0 ? old.consumers : patchConsumers(old.consumers, consumerFiles);
-    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings: configWarnings(this.discovery.warnings, products) };
-    if (this.discovery.problems.length > 0) return this.rejectOrAcceptFull(changedFiles);
+    if (this.discovery.problems.length > 0 || hasAcknowledgements(old.workspace, products)) return this.rejectOrAcceptFull(changedFiles);
+    const warnings: ConfigProblem[] = [...configWarnings(this.discovery.warnings, products)];
+    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings };
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };
     const catalog = Catalog.patched(this.currentCatalog, config, change);
     const byId = catalog.products;
+    // Linear and reading products only: run whole, it adds a full load's warnings (in its order) to the config's list.
+    const tierProblems: ConfigProblem[] = [];
+    checkTierLineage(products, byId, old.workspace.governance, tierProblems, warnings);
+    if (tierProblems.length > 0) return this.rejectOrAcceptFull(changedFiles);
 
     // What the change can reach, by the lineage and uses of the config in use.
     const ids = new Set([...removedProducts, ...addedProducts].map((p) => p.id));
