@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { groupImpact } from '../catalog/impact.js';
+import { describeTier } from '../config/tier-lineage.js';
 import { plural } from '../core/text.js';
 import type { AssessedChange, PreflightReport } from '../preflight/preflight.js';
 import { formatImpactText, summarizeCounts } from './format-impact.js';
@@ -28,7 +29,8 @@ export function preflightVerdict(report: PreflightReport): string {
     });
     const units = summary.businessUnits.length > 0 ? ` (${summary.businessUnits.join(', ')})` : '';
     const allowed = report.exitCode === 0 ? ' (allowed by --allow-breaking)' : '';
-    return `${plural(summary.blocking, 'breaking change')} not acknowledged hurt${summary.blocking === 1 ? 's' : ''} ${who} outside the changed domain${units}${allowed}${notes}`;
+    const changes = summary.blocking === 1 ? '1 unacknowledged breaking change hurts' : `${summary.blocking} unacknowledged breaking changes hurt`;
+    return `${changes} readers in other domains: ${who}${units}${allowed}${notes}`;
   }
   if (summary.breaking > 0) {
     const acked = summary.acknowledged > 0 ? `${summary.acknowledged} acknowledged` : '';
@@ -66,7 +68,7 @@ export function formatPreflightText(report: PreflightReport, catalog: Catalog, h
     for (const change of report.breaking) {
       const mark = change.blocking ? '✗' : '!';
       const product = catalog.products.get(change.product);
-      const tier = product ? `  ·  tier ${product.tierJustification ? `${product.tier} (${product.tierJustification})` : product.tier}` : '';
+      const tier = product ? `  ·  tier ${describeTier(product)}` : '';
       lines.push(`${mark} ${change.product}  ${change.message}  [${change.kind}]`);
       lines.push(`    ${change.file}${tier}  ·  ${ackLine(change)}`);
       const impact = change.impact!;

@@ -5,6 +5,7 @@
  * reachable; otherwise the files' `tierReviewedAt` alone, said on stderr.
  */
 import { tierReviewsDue, type RecordedReview, type TierReviewDue } from '../../catalog/tier-review.js';
+import { describeTier } from '../../config/tier-lineage.js';
 import { formatDuration } from '../../config/duration.js';
 import { loadConfig } from '../../config/load.js';
 import type { MeshConfig } from '../../config/types.js';
@@ -38,7 +39,7 @@ async function recordedReviews(config: MeshConfig, io: CliIo): Promise<{ reviews
 }
 
 function line(item: TierReviewDue): string {
-  const tier = item.tierJustification ? `${item.tier} (${item.tierJustification})` : item.tier;
+  const tier = describeTier(item);
   const when =
     item.reviewSource === 'never'
       ? 'never reviewed'
