@@ -120,10 +120,10 @@ export function formatPreflightMarkdown(report: PreflightReport, catalog: Catalo
         for (const group of groups) {
           for (const { domain, products, consumers } of group.domains) {
             for (const c of consumers) {
-              out.push(`| ${md(group.businessUnit)} | ${md(domain)} | consumer ${md(c.id)} | ${md(c.columns?.join(', ') ?? 'all')} | ${md(c.via.join(' → '))} |`);
+              out.push(`| ${md(group.businessUnit)} | ${md(domain)} | consumer ${md(c.id)} | ${md(c.columns?.join(', ') ?? 'whole product')} | ${md(c.via.join(' → '))} |`);
             }
             for (const p of products) {
-              out.push(`| ${md(group.businessUnit)} | ${md(domain)} | product ${md(p.id)} | ${md(p.columns?.join(', ') ?? 'all')} | ${md(p.via.join(' → '))} |`);
+              out.push(`| ${md(group.businessUnit)} | ${md(domain)} | product ${md(p.id)} | ${md(p.columns?.join(', ') ?? 'whole product')} | ${md(p.via.join(' → '))} |`);
             }
           }
         }

@@ -52,7 +52,8 @@ export async function materializeBase(base: string, configDir: string): Promise<
   if (!git(config, ['cat-file', '-e', tree]).ok) throw new UsageError(`--base ${base}: the config directory ${prefix || '.'} does not exist at that revision`);
   const out = await mkdtemp(path.join(tmpdir(), 'meshwatch-base-'));
   try {
-    await archiveInto(config, tree, out);
+    // From the top: in a subfolder, git archive would limit the tree to that subfolder's path again.
+    await archiveInto(top.out, tree, out);
   } catch (err) {
     await rm(out, { recursive: true, force: true });
     throw err;
