@@ -57,13 +57,16 @@ export function lastTierReview(product: Pick<Product, 'tierReviewedAt'>, recorde
 
 /**
  * Products whose tier review is due at `now`, never-reviewed first, then the
- * longest overdue. `reviews`: recorded reviews by product id.
+ * longest overdue. `mesh`: a Catalog or a MeshConfig; `reviews`: recorded
+ * reviews by product id (TierReviewStore.latest()).
  */
 export function tierReviewsDue(
-  config: Pick<MeshConfig, 'products' | 'workspace'>,
+  mesh: Pick<MeshConfig, 'products' | 'workspace'> | { readonly config: Pick<MeshConfig, 'products' | 'workspace'> },
   now: Date,
   reviews: ReadonlyMap<string, RecordedReview> = new Map(),
 ): TierReviewDue[] {
+  // A Catalog (the service's snapshot) or a config: both are at hand for the callers.
+  const config = 'config' in mesh ? mesh.config : mesh;
   const every = config.workspace.governance.tierReviewEveryMs;
   const repoUrl = config.workspace.governance.repoUrl;
   const due: TierReviewDue[] = [];

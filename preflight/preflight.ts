@@ -123,7 +123,8 @@ export function runPreflight(input: PreflightInput): PreflightReport {
   if (unexplained.length > 0) throw new ConfigError(unexplained.map(({ file, path, message }) => ({ file, path, message })));
 
   const changes = diffConfigs(base, next);
-  const nextIds = new Set(next.products.map((p) => p.id));
+  const nextById = new Map(next.products.map((p) => [p.id, p]));
+  const nextIds = new Set(nextById.keys());
   const baseById = new Map(base.products.map((p) => [p.id, p]));
   // Gone products go back in, so the walk finds who in the new mesh still reads them.
   const gone = base.products.filter((p) => !nextIds.has(p.id));
@@ -143,7 +144,7 @@ export function runPreflight(input: PreflightInput): PreflightReport {
     }
     const impact = impactOf(catalog, change.product, change.columns);
     const hurtElsewhere = impact.consumers.filter((c) => c.domain !== domain).length + impact.products.filter((p) => p.domain !== domain).length;
-    const acknowledgement = acknowledgementOf(change, next, next.products.find((p) => p.id === change.product), now);
+    const acknowledgement = acknowledgementOf(change, next, nextById.get(change.product), now);
     const acknowledged = acknowledgement !== undefined && !acknowledgement.expired;
     breaking.push({ ...common, impact, hurtElsewhere, acknowledgement, blocking: hurtElsewhere > 0 && !acknowledged });
   }

@@ -458,6 +458,19 @@ describe('bases', () => {
     expect(same.code).toBe(1);
   });
 
+  it('--base-manifest needs one dbt source; a base whose manifest is missing says to give it', async () => {
+    const plain = await dirOf(BASE_FILES);
+    const none = await cli(['preflight', '--config', plain, '--base-manifest', path.join(plain, 'nothing.json')], { now: NOW });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--base-manifest needs exactly one dbt source/);
+    const workspace = `${WORKSPACE}sources:\n  - { dbt: { manifest: target/manifest.json }, domain: crm }\n`;
+    const base = await dirOf({ 'meshwatch.yaml': workspace });
+    const next = await dirOf({ 'meshwatch.yaml': workspace, 'target/manifest.json': manifest(['customer_id']) });
+    const missing = await cli(['preflight', '--config', next, '--base', base], { now: NOW });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/the base config \(.*\) is invalid:[\s\S]*manifest "target\/manifest\.json" not found[\s\S]*--base-manifest PATH/);
+  });
+
   it('preflight on products imported from ODCS contracts', async () => {
     const contract = (extra: string) =>
       `apiVersion: v3.0.2\nkind: DataContract\nid: c1\nversion: 1.0.0\nstatus: active\ndomain: crm\nschema:\n  - name: customers\n    properties:\n      - name: customer_id\n        physicalType: INTEGER\n${extra}`;

@@ -1,5 +1,6 @@
 /** Tier audits (issue 16, item 3): due dates by a controllable clock, recorded reviews in Redis, `meshwatch report --tiers`. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../catalog/catalog.js';
 import { productFileLink, tierReviewsDue } from '../catalog/tier-review.js';
 import { loadConfig } from '../config/load.js';
 import { RedisKeys } from '../state/keys.js';
@@ -50,6 +51,8 @@ describe('tier review due dates', () => {
     const due = tierReviewsDue(config, now, reviews);
     expect(due.map((d) => [d.product, d.reviewSource])).toEqual([['finance.ledger', 'never'], ['crm.customers', 'file']]);
     expect(due[1]!.link).toBe('https://git.example.com/acme/mesh/blob/main/mesh/products/customers.yaml');
+    // A Catalog answers the same (what the status page and the digest hold).
+    expect(tierReviewsDue(new Catalog(config), now, reviews)).toEqual(due);
     const later = tierReviewsDue(config, new Date('2026-03-13T00:00:00Z'), reviews).find((d) => d.product === 'sales.orders')!;
     expect(later).toMatchObject({ reviewSource: 'recorded', reviewedBy: 'ana', dueAt: '2026-03-12T08:00:00.000Z', overdueDays: 0 });
   });

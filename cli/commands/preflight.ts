@@ -62,7 +62,9 @@ export async function preflightCommand(options: PreflightOptions, io: CliIo): Pr
       baseConfig = loaded.config;
     } catch (err) {
       if (err instanceof ConfigError) {
-        io.stderr(`meshwatch: the base config (${base.describe}) is invalid:\n${err.message}\n`);
+        const manifestMissing = err.problems.some((p) => p.path.endsWith('.dbt.manifest')) && options.baseManifest === undefined;
+        const hint = manifestMissing ? '\n(target/ is rarely committed: give the previous manifest with --base-manifest PATH)' : '';
+        io.stderr(`meshwatch: the base config (${base.describe}) is invalid:\n${err.message}${hint}\n`);
         return EXIT.usage;
       }
       throw err;
