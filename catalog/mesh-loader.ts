@@ -19,7 +19,11 @@
  * pass finds anything, or when meshwatch.yaml changed (time zone, default
  * schedule, engine and domains reach every file), the full cross-file pass
  * runs over every file's entry (no file is read or parsed again), so the
- * problems are exactly those of a full load, in the same order.
+ * problems are exactly those of a full load, in the same order. Two
+ * exceptions to scoping: the tier lineage check (linear, reads products
+ * only) always runs whole, and while any acknowledged breaking change is
+ * declared the full pass runs (its warnings depend on every reader and on
+ * the clock, `options.now`).
  *
  * Files changed by a rejected reload stay pending: the next reload starts
  * from the config in use plus every change since, so fixing the one bad file
