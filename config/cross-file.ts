@@ -197,9 +197,10 @@ export function checkReferences(
     } else problems.push(problem);
   };
   const acknowledgement = (productId: string, column: string | undefined): { until: string; notice: string } | undefined => {
-    if (column === undefined) return workspace?.breakingChanges.find((b) => b.product === productId);
-    const acks = byId.get(productId)?.breakingChanges;
-    return acks?.find((b) => b.column !== undefined && key(b.column) === key(column));
+    const central = workspace?.breakingChanges.filter((b) => b.product === productId);
+    if (column === undefined) return central?.find((b) => b.column === undefined && b.change === undefined);
+    const sameColumn = (b: { column?: string | undefined }) => b.column !== undefined && key(b.column) === key(column);
+    return byId.get(productId)?.breakingChanges?.find(sameColumn) ?? central?.find(sameColumn);
   };
 
   const checkColumns = (file: string, at: string | (() => string), productId: string, columns: readonly string[] | undefined, reader: Reader, suffix = '') => {

@@ -143,6 +143,11 @@ const snowflakeWarehouse = z
   });
 
 const productIdText = idString('a product id');
+
+/** Breaking changes that are not about one column, as a `breakingChanges` entry names them. */
+const acknowledgeableChange = z.enum(['freshness_loosened', 'tier_stricter', 'contract_loosened', 'schema_removed'], {
+  error: (iss) => `expected one of freshness_loosened, tier_stricter, contract_loosened, schema_removed, got ${describeValue(iss.input)}`,
+});
 const productRef = productIdText;
 
 const tierEnum = z.enum(['open', 'limited', 'restricted'], {
@@ -262,10 +267,17 @@ export const workspaceFileSchema = z.strictObject({
     .array(
       z.strictObject({
         product: productIdText,
+        /**
+         * With a column or change, a change of a product that has no file of
+         * its own to say it in (one read from an ODCS contract or a dbt
+         * manifest); without, the product's removal or renaming.
+         */
+        column: columnName.optional(),
+        change: acknowledgeableChange.optional(),
         notice: nonEmpty('a notice for the consumers, e.g. "replaced by sales.orders-v2"'),
         until: dateSchema,
       }),
-      { error: (iss) => `expected a list of { product, notice, until }, got ${describeValue(iss.input)}` },
+      { error: (iss) => `expected a list of { product, column?, notice, until }, got ${describeValue(iss.input)}` },
     )
     .default([]),
   /** ODCS contracts and dbt manifests read as products, beside products/*.yaml. */
@@ -483,9 +495,7 @@ export const productFileSchema = z
           .strictObject({
             column: columnName.optional(),
             /** A change that is not about one column: freshness_loosened, tier_stricter, contract_loosened, schema_removed. */
-            change: z.enum(['freshness_loosened', 'tier_stricter', 'contract_loosened', 'schema_removed'], {
-              error: (iss) => `expected one of freshness_loosened, tier_stricter, contract_loosened, schema_removed, got ${describeValue(iss.input)}`,
-            }).optional(),
+            change: acknowledgeableChange.optional(),
             notice: nonEmpty('a notice for the consumers, e.g. "use marketing_opt_in instead"'),
             until: dateSchema,
           })

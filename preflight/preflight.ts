@@ -105,16 +105,21 @@ export function unexplainedDangling(base: MeshConfig, next: MeshConfig, dangling
 }
 
 function acknowledgementOf(change: ProductChange, next: MeshConfig, nextProduct: Product | undefined, now: Date): Acknowledgement | undefined {
+  const central = next.workspace.breakingChanges.filter((b) => b.product === change.product);
+  const found = (ack: { notice: string; until: string } | undefined, file: string): Acknowledgement | undefined =>
+    ack && { notice: ack.notice, until: ack.until, file, expired: !stillHolds(ack.until, now) };
   if (change.kind === 'product_removed' || change.kind === 'product_renamed') {
-    const ack = next.workspace.breakingChanges.find((b) => b.product === change.product);
-    return ack && { notice: ack.notice, until: ack.until, file: 'meshwatch.yaml', expired: !stillHolds(ack.until, now) };
+    return found(central.find((b) => b.column === undefined && b.change === undefined), 'meshwatch.yaml');
   }
   const engine = next.workspace.warehouse.type;
-  const acks = nextProduct?.breakingChanges ?? [];
-  const ack =
+  type Entry = { column?: string | undefined; change?: string | undefined; notice: string; until: string };
+  // The product's own file first; meshwatch.yaml for products without one (ODCS, dbt).
+  const match = (acks: readonly Entry[]) =>
     (change.column !== undefined ? acks.find((b) => b.column !== undefined && columnKey(b.column, engine) === columnKey(change.column!, engine)) : undefined) ??
     acks.find((b) => b.change === change.kind);
-  return ack && nextProduct && { notice: ack.notice, until: ack.until, file: nextProduct.file, expired: !stillHolds(ack.until, now) };
+  const own = nextProduct ? match(nextProduct.breakingChanges ?? []) : undefined;
+  if (own && nextProduct) return found(own, nextProduct.file);
+  return found(match(central), 'meshwatch.yaml');
 }
 
 export function runPreflight(input: PreflightInput): PreflightReport {

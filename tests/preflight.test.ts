@@ -487,6 +487,18 @@ describe('bases', () => {
     expect(report.breaking.map((c) => [c.kind, c.file])).toEqual([['type_changed', 'contracts/customers.odcs.yaml']]);
     expect(report.breaking[0]!.impact.consumers.map((c) => c.id)).toEqual(['finance.dash']);
     expect(run.code).toBe(1);
+    // An ODCS product has no product file of its own: meshwatch.yaml acknowledges it, and validate warns instead of failing.
+    const acked = await dirOf({
+      ...files(''),
+      'meshwatch.yaml': `${WORKSPACE}sources:\n  - { odcs: "contracts/*.odcs.yaml", schema: crm }\nbreakingChanges:\n  - { product: crm.customers, column: score, notice: "score moves to crm.scores", until: 2026-03-31 }\n`,
+    });
+    const ok = await cli(['preflight', '--config', acked, '--base', base], { now: NOW });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/column score removed .*\n.*acknowledged until 2026-03-31 in meshwatch\.yaml: score moves to crm\.scores/);
+    const validate = await cli(['validate', '--config', acked], { now: NOW });
+    expect(validate.code).toBe(0);
+    expect(validate.stderr).toMatch(/warning: consumers\/all\.yaml: consumers\[0\]\.uses\[0\]\.columns\[0\]: crm\.customers has no column "score".*acknowledged/);
+    expect((await cli(['validate', '--config', acked], { now: new Date('2026-04-01T00:00:00Z') })).code).toBe(2);
   });
 });
 
