@@ -19,11 +19,11 @@
  * pass finds anything, or when meshwatch.yaml changed (time zone, default
  * schedule, engine and domains reach every file), the full cross-file pass
  * runs over every file's entry (no file is read or parsed again), so the
- * problems are exactly those of a full load, in the same order. Two
- * exceptions to scoping: the tier lineage check (linear, reads products
- * only) always runs whole, and while any acknowledged breaking change is
- * declared the full pass runs (its warnings depend on every reader and on
- * the clock, `options.now`).
+ * problems are exactly those of a full load, in the same order. The tier
+ * lineage check is redone for the changed products and the direct readers
+ * of changed ids, the other products' warnings kept; while any acknowledged
+ * breaking change is declared, the full pass runs (its warnings depend on
+ * every reader and on the clock, `options.now`).
  *
  * Files changed by a rejected reload stay pending: the next reload starts
  * from the config in use plus every change since, so fixing the one bad file
@@ -43,7 +43,6 @@ import {
   assembleConfig,
   checkConfigDir,
   configWarnings,
-  hasAcknowledgements,
   hasSources,
   discoverConfigFiles,
   loadConsumerFile,
@@ -149,6 +148,10 @@ export class MeshLoader {
 
   private declared: DeclaredColumns;
   private consumerIds: Set<string>;
+  /** The config in use's tier lineage warnings by product file, so a reload redoes only the products a change reaches. */
+  private tierWarnings = new Map<string, ConfigProblem>();
+  /** Product files of the config in use that declare acknowledged breaking changes. */
+  private acknowledging = new Set<string>();
 
   /** The last discovery's problems and warnings (entries not read); a reload told which files changed keeps them. */
   private discovery: Pick<Discovery, 'problems' | 'warnings'>;
@@ -175,6 +178,16 @@ export class MeshLoader {
     this.workspaceEntry = workspace;
     this.declared = new DeclaredColumns(config.workspace.warehouse.type);
     this.consumerIds = new Set(config.consumers.map((c) => c.id));
+    this.rememberGovernance(config, catalog);
+  }
+
+  /** After a full pass: the tier lineage warnings and acknowledging files of the config now in use. */
+  private rememberGovernance(config: MeshConfig, catalog: Catalog): void {
+    const warnings: ConfigProblem[] = [];
+    // A valid config under `tierLineage: error` has no unjustified finding left: `warn` collects the same set.
+    checkTierLineage(config.products, catalog.products, { tierLineage: 'warn' }, [], warnings);
+    this.tierWarnings = new Map(warnings.map((w) => [w.file, w]));
+    this.acknowledging = new Set(config.products.filter((p) => p.breakingChanges !== undefined && p.breakingChanges.length > 0).map((p) => p.file));
   }
 
   /** Loads the directory in full; throws ConfigError listing every problem, as loadConfig does. */
@@ -357,7 +370,17 @@ export class MeshLoader {
     return { ok: false, problems, error: new ConfigError(problems) };
   }
 
-  private accept(config: MeshConfig, catalog: Catalog, changedFiles: string[], full: boolean): ReloadResult {
+  private accept(
+    config: MeshConfig,
+    catalog: Catalog,
+    changedFiles: string[],
+    full: boolean,
+    governance?: { tierWarnings: Map<string, ConfigProblem>; acknowledging: Set<string> },
+  ): ReloadResult {
+    if (governance) {
+      this.tierWarnings = governance.tierWarnings;
+      this.acknowledging = governance.acknowledging;
+    } else this.rememberGovernance(config, catalog);
     for (const [, accepted] of this.pendingProducts) if (accepted.entry?.product) this.declared.forget(accepted.entry.product);
     this.pendingProducts.clear();
     this.pendingConsumers.clear();
@@ -402,17 +425,20 @@ export class MeshLoader {
 
     const products = patchProducts(old.products, removedProducts, addedProducts);
     const consumers = consumerFiles.length === 0 ? old.consumers : patchConsumers(old.consumers, consumerFiles);
-    if (this.discovery.problems.length > 0 || hasAcknowledgements(old.workspace, products)) return this.rejectOrAcceptFull(changedFiles);
+    const acknowledging = new Set(this.acknowledging);
+    for (const [file] of this.pendingProducts) {
+      acknowledging.delete(file);
+      const now = this.productEntries.get(file)?.product;
+      if (now?.breakingChanges !== undefined && now.breakingChanges.length > 0) acknowledging.add(file);
+    }
+    // Acknowledgements' warnings depend on every reader and on the clock: the full pass decides while any is declared.
+    if (this.discovery.problems.length > 0 || old.workspace.breakingChanges.length > 0 || acknowledging.size > 0) return this.rejectOrAcceptFull(changedFiles);
     const warnings: ConfigProblem[] = [...configWarnings(this.discovery.warnings, products)];
     const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings };
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };
     const catalog = Catalog.patched(this.currentCatalog, config, change);
     const byId = catalog.products;
-    // Linear and reading products only: run whole, it adds a full load's warnings (in its order) to the config's list.
-    const tierProblems: ConfigProblem[] = [];
-    checkTierLineage(products, byId, old.workspace.governance, tierProblems, warnings);
-    if (tierProblems.length > 0) return this.rejectOrAcceptFull(changedFiles);
 
     // What the change can reach, by the lineage and uses of the config in use.
     const ids = new Set([...removedProducts, ...addedProducts].map((p) => p.id));
@@ -440,8 +466,22 @@ export class MeshLoader {
       this.declared,
     );
     if (problems.length > 0 || consumerIds === undefined) return this.rejectOrAcceptFull(changedFiles);
+
+    // Tier lineage can change only for changed products and the direct readers of changed ids.
+    const tierScope = new Set<Product>(addedProducts);
+    for (const id of ids) for (const edge of catalog.downstreamOf(id)) tierScope.add(byId.get(edge.product)!);
+    const tierWarnings = new Map(this.tierWarnings);
+    for (const product of removedProducts) tierWarnings.delete(product.file);
+    for (const product of tierScope) tierWarnings.delete(product.file);
+    const tierProblems: ConfigProblem[] = [];
+    const found: ConfigProblem[] = [];
+    checkTierLineage([...tierScope], byId, old.workspace.governance, tierProblems, found);
+    if (tierProblems.length > 0) return this.rejectOrAcceptFull(changedFiles);
+    for (const warning of found) tierWarnings.set(warning.file, warning);
+    // In product (file) order, as a full load gives them.
+    warnings.push(...[...tierWarnings.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
     this.consumerIds = consumerIds;
-    return this.accept(config, catalog, changedFiles, false);
+    return this.accept(config, catalog, changedFiles, false, { tierWarnings, acknowledging });
   }
 
   /**

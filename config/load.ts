@@ -290,15 +290,6 @@ export function productsById(products: readonly Product[]): Map<string, Product>
   return byId;
 }
 
-/**
- * Whether any acknowledged breaking change is declared. Its warnings depend
- * on every reader of the product and on the clock, so an incremental reload
- * runs the full cross-file pass while one is declared (they are few and
- * short-lived).
- */
-export function hasAcknowledgements(workspace: Workspace, products: readonly Product[]): boolean {
-  return workspace.breakingChanges.length > 0 || products.some((p) => p.breakingChanges !== undefined && p.breakingChanges.length > 0);
-}
 
 /** Warnings of a valid config: entries not read, and a config that checks nothing. */
 export function configWarnings(discovered: readonly ConfigProblem[], products: readonly Product[]): readonly ConfigProblem[] {

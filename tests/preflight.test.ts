@@ -384,6 +384,14 @@ describe('tier lineage', () => {
       expect(result.config.warnings.map((w) => w.file)).toEqual(['products/orders.yaml']);
       expect(result.config).toEqual(await loadConfig(dir, { env: {} }));
     }
+    // A change elsewhere keeps the warning; justifying it removes it; both without the full pass.
+    await writeFile(path.join(dir, 'consumers/all.yaml'), CONSUMERS.replace('id: crm.ops', 'id: crm.ops2'));
+    const other = loader.reload();
+    expect(other.ok && !other.full && other.config.warnings.map((w) => w.file)).toEqual(['products/orders.yaml']);
+    if (other.ok) expect(other.config).toEqual(await loadConfig(dir, { env: {} }));
+    await writeFile(path.join(dir, 'products/orders.yaml'), ORDERS.replace('tier: limited\n', 'tier: limited\ntierJustification: "ids only"\n'));
+    const justified = loader.reload();
+    expect(justified.ok && !justified.full && justified.config.warnings).toEqual([]);
   });
 });
 
