@@ -19,7 +19,11 @@
  * pass finds anything, or when meshwatch.yaml changed (time zone, default
  * schedule, engine and domains reach every file), the full cross-file pass
  * runs over every file's entry (no file is read or parsed again), so the
- * problems are exactly those of a full load, in the same order.
+ * problems are exactly those of a full load, in the same order. The tier
+ * lineage check is redone for the changed products and the direct readers
+ * of changed ids, the other products' warnings kept; while any acknowledged
+ * breaking change is declared, the full pass runs (its warnings depend on
+ * every reader and on the clock, `options.now`).
  *
  * Files changed by a rejected reload stay pending: the next reload starts
  * from the config in use plus every change since, so fixing the one bad file
@@ -54,6 +58,7 @@ import {
   type WorkspaceEntry,
 } from '../config/load.js';
 import type { Consumer, MeshConfig, Product } from '../config/types.js';
+import { checkTierLineage } from '../config/tier-lineage.js';
 import { Catalog, type CatalogChange, type ConsumerSource } from './catalog.js';
 
 export interface MeshLoaderOptions {
@@ -61,6 +66,8 @@ export interface MeshLoaderOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Consumer sources beyond config files (Slack subscriptions), kept across reloads. */
   readonly extraSources?: readonly ConsumerSource[];
+  /** The clock acknowledged breaking changes' `until` is judged by at each (re)load. */
+  readonly now?: (() => Date) | undefined;
 }
 
 export type ReloadResult =
@@ -121,6 +128,7 @@ function removeSorted(list: string[], file: string): void {
 export class MeshLoader {
   private readonly root: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly now: () => Date;
   private currentConfig: MeshConfig;
   private currentCatalog: Catalog;
 
@@ -140,14 +148,27 @@ export class MeshLoader {
 
   private declared: DeclaredColumns;
   private consumerIds: Set<string>;
+  /** The config in use's tier lineage warnings by product file, so a reload redoes only the products a change reaches. */
+  private tierWarnings = new Map<string, ConfigProblem>();
+  /** Product files of the config in use that declare acknowledged breaking changes. */
+  private acknowledging = new Set<string>();
 
   /** The last discovery's problems and warnings (entries not read); a reload told which files changed keeps them. */
   private discovery: Pick<Discovery, 'problems' | 'warnings'>;
 
-  private constructor(root: string, env: NodeJS.ProcessEnv, discovery: Discovery, config: MeshConfig, catalog: Catalog, workspace: WorkspaceEntry) {
+  private constructor(
+    root: string,
+    env: NodeJS.ProcessEnv,
+    now: () => Date,
+    discovery: Discovery,
+    config: MeshConfig,
+    catalog: Catalog,
+    workspace: WorkspaceEntry,
+  ) {
     const files: ConfigFiles = discovery.files;
     this.root = root;
     this.env = env;
+    this.now = now;
     this.discovery = discovery;
     this.workspaceFile = files.workspace;
     this.productFiles = [...files.products];
@@ -157,6 +178,16 @@ export class MeshLoader {
     this.workspaceEntry = workspace;
     this.declared = new DeclaredColumns(config.workspace.warehouse.type);
     this.consumerIds = new Set(config.consumers.map((c) => c.id));
+    this.rememberGovernance(config, catalog);
+  }
+
+  /** After a full pass: the tier lineage warnings and acknowledging files of the config now in use. */
+  private rememberGovernance(config: MeshConfig, catalog: Catalog): void {
+    const warnings: ConfigProblem[] = [];
+    // A valid config under `tierLineage: error` has no unjustified finding left: `warn` collects the same set.
+    checkTierLineage(config.products, catalog.products, { tierLineage: 'warn' }, [], warnings);
+    this.tierWarnings = new Map(warnings.map((w) => [w.file, w]));
+    this.acknowledging = new Set(config.products.filter((p) => p.breakingChanges !== undefined && p.breakingChanges.length > 0).map((p) => p.file));
   }
 
   /** Loads the directory in full; throws ConfigError listing every problem, as loadConfig does. */
@@ -174,9 +205,10 @@ export class MeshLoader {
     const workspace = loadWorkspaceFile(root, files.workspace, read(files.workspace), env);
     const products = files.products.map((file) => loadProductFile(file, read(file), env, workspace.workspace));
     const consumers = files.consumers.map((file) => loadConsumerFile(file, read(file), env));
-    const assembled = assembleConfig(root, workspace, products, consumers, discovery);
+    const now = options.now ?? (() => new Date());
+    const assembled = assembleConfig(root, workspace, products, consumers, discovery, { now: now() });
     if ('problems' in assembled) throw new ConfigError(assembled.problems);
-    const loader = new MeshLoader(root, env, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
+    const loader = new MeshLoader(root, env, now, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
     for (const entry of products) loader.productEntries.set(entry.file, entry);
     for (const entry of consumers) loader.consumerEntries.set(entry.file, entry);
     for (const [file, stamp] of stamps) loader.stamps.set(file, stamp);
@@ -331,14 +363,24 @@ export class MeshLoader {
 
   /** The full cross-file pass over every entry: exactly a full load's result. */
   private assembleAll(): ReturnType<typeof assembleConfig> {
-    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery);
+    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery, { now: this.now() });
   }
 
   private reject(problems: readonly ConfigProblem[]): ReloadResult {
     return { ok: false, problems, error: new ConfigError(problems) };
   }
 
-  private accept(config: MeshConfig, catalog: Catalog, changedFiles: string[], full: boolean): ReloadResult {
+  private accept(
+    config: MeshConfig,
+    catalog: Catalog,
+    changedFiles: string[],
+    full: boolean,
+    governance?: { tierWarnings: Map<string, ConfigProblem>; acknowledging: Set<string> },
+  ): ReloadResult {
+    if (governance) {
+      this.tierWarnings = governance.tierWarnings;
+      this.acknowledging = governance.acknowledging;
+    } else this.rememberGovernance(config, catalog);
     for (const [, accepted] of this.pendingProducts) if (accepted.entry?.product) this.declared.forget(accepted.entry.product);
     this.pendingProducts.clear();
     this.pendingConsumers.clear();
@@ -383,8 +425,16 @@ export class MeshLoader {
 
     const products = patchProducts(old.products, removedProducts, addedProducts);
     const consumers = consumerFiles.length === 0 ? old.consumers : patchConsumers(old.consumers, consumerFiles);
-    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings: configWarnings(this.discovery.warnings, products) };
-    if (this.discovery.problems.length > 0) return this.rejectOrAcceptFull(changedFiles);
+    const acknowledging = new Set(this.acknowledging);
+    for (const [file] of this.pendingProducts) {
+      acknowledging.delete(file);
+      const now = this.productEntries.get(file)?.product;
+      if (now?.breakingChanges !== undefined && now.breakingChanges.length > 0) acknowledging.add(file);
+    }
+    // Acknowledgements' warnings depend on every reader and on the clock: the full pass decides while any is declared.
+    if (this.discovery.problems.length > 0 || old.workspace.breakingChanges.length > 0 || acknowledging.size > 0) return this.rejectOrAcceptFull(changedFiles);
+    const warnings: ConfigProblem[] = [...configWarnings(this.discovery.warnings, products)];
+    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings };
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };
     const catalog = Catalog.patched(this.currentCatalog, config, change);
@@ -416,8 +466,22 @@ export class MeshLoader {
       this.declared,
     );
     if (problems.length > 0 || consumerIds === undefined) return this.rejectOrAcceptFull(changedFiles);
+
+    // Tier lineage can change only for changed products and the direct readers of changed ids.
+    const tierScope = new Set<Product>(addedProducts);
+    for (const id of ids) for (const edge of catalog.downstreamOf(id)) tierScope.add(byId.get(edge.product)!);
+    const tierWarnings = new Map(this.tierWarnings);
+    for (const product of removedProducts) tierWarnings.delete(product.file);
+    for (const product of tierScope) tierWarnings.delete(product.file);
+    const tierProblems: ConfigProblem[] = [];
+    const found: ConfigProblem[] = [];
+    checkTierLineage([...tierScope], byId, old.workspace.governance, tierProblems, found);
+    if (tierProblems.length > 0) return this.rejectOrAcceptFull(changedFiles);
+    for (const warning of found) tierWarnings.set(warning.file, warning);
+    // In product (file) order, as a full load gives them.
+    warnings.push(...[...tierWarnings.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
     this.consumerIds = consumerIds;
-    return this.accept(config, catalog, changedFiles, false);
+    return this.accept(config, catalog, changedFiles, false, { tierWarnings, acknowledging });
   }
 
   /**

@@ -6,6 +6,7 @@
  * more"), the incidents it causes one line each under it; then warnings,
  * errors and passes, each list capped. `--format json` has everything.
  */
+import { describeTier } from '../config/tier-lineage.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { plural } from '../core/text.js';
 import type { CheckReport } from '../checks/report.js';
@@ -34,7 +35,7 @@ function owner(catalog: Catalog, id: string): string {
 
 function productHeading(catalog: Catalog, id: string): string {
   const product = catalog.products.get(id);
-  return [id, owner(catalog, id), product ? `tier ${product.tier}` : ''].filter(Boolean).join('  ·  ');
+  return [id, owner(catalog, id), product ? `tier ${describeTier(product)}` : ''].filter(Boolean).join('  ·  ');
 }
 
 function resultLines(results: readonly CheckResult[], indent: string): string[] {

@@ -30,6 +30,12 @@ Usage:
   meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
       Act on incidents in Redis (who and when are recorded). Exit 0, 2.
 
+  meshwatch preflight --config DIR --base DIR|REV [--base-manifest PATH] [--format text|json|markdown] [--allow-breaking]
+      Who the change from BASE (a config directory or a git revision such as origin/main) to DIR would break.
+      Exit 0 none hurt in another domain (or acknowledged), 1 some, 2 bad input.
+  meshwatch report --tiers --config DIR [--format text|json]
+      Products whose tier review (tierReviewedAt, governance.tierReviewEvery) is due, with links to their files. Exit 0, 2.
+
   meshwatch import odcs|dbt SOURCE... --out DIR [--domain ID] [--force]
       Write a config directory from ODCS contracts or dbt manifests (existing files kept without --force). Exit 0, 2.
   meshwatch export odcs --config DIR --out DIR
@@ -123,6 +129,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io,
         );
       }
+      case 'preflight': {
+        const allowBreaking = rest.includes('--allow-breaking');
+        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--allow-breaking'), ['config', 'base', 'base-manifest', 'format'], 0);
+        if (wantsHelp) return help(io);
+        const format = values.format ?? 'text';
+        if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format must be text, json or markdown, got "${format}"`);
+        return await (await import('./commands/preflight.js')).preflightCommand(
+          { config: values.config ?? '.', base: values.base, baseManifest: values['base-manifest'], format, allowBreaking },
+          io,
+        );
+      }
+      case 'report': {
+        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--tiers'), ['config', 'format'], 0);
+        if (wantsHelp) return help(io);
+        // `report --since` (accountability, issue 15) dispatches here too when it lands; --tiers is the tier audit.
+        if (!rest.includes('--tiers')) throw new UsageError('report needs --tiers (tier audits), e.g. meshwatch report --tiers --config DIR');
+        return await (await import('./commands/report-tiers.js')).reportTiersCommand({ config: values.config ?? '.', format: parseFormat(values.format) }, io);
+      }
       case 'import': {
         const force = rest.includes('--force');
         const { values, positionals, help: wantsHelp } = parse(rest.filter((a) => a !== '--force'), ['out', 'domain'], Number.MAX_SAFE_INTEGER);
@@ -141,7 +165,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./commands/export.js')).exportCommand({ config: values.config ?? '.', out: values.out }, io);
       }
       default:
-        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, import, export (see meshwatch --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, preflight, report, import, export (see meshwatch --help)`);
     }
   } catch (err) {
     return reportError(err, io);

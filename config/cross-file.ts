@@ -14,6 +14,34 @@ import type { ConfigProblem } from './errors.js';
 import { columnKey, formatTableRef, type Engine } from './identifier.js';
 import type { Consumer, Product, Workspace } from './types.js';
 import { WORKSPACE_FILE } from './discover.js';
+import { stillHolds } from './dates.js';
+
+/**
+ * A read of something the config no longer declares: a column a product
+ * dropped from its schema, or a product that is gone. Preflight collects
+ * these instead of failing (they are the breaking changes it reports).
+ */
+export interface DanglingReference {
+  readonly file: string;
+  readonly path: string;
+  readonly reader: { readonly kind: 'consumer' | 'product'; readonly id: string };
+  readonly product: string;
+  /** Undefined: the product itself is unknown. */
+  readonly column?: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * Where dangling reads go besides problems. An acknowledged breaking change
+ * (the product's `breakingChanges`, or meshwatch.yaml's for a removed
+ * product) makes them `warnings` until its `until`, judged by `now`; with
+ * `dangling`, every other one is collected there instead of being a problem.
+ */
+export interface ReferenceOptions {
+  readonly now?: Date | undefined;
+  readonly warnings?: ConfigProblem[] | undefined;
+  readonly dangling?: DanglingReference[] | undefined;
+}
 
 
 /**
@@ -113,8 +141,15 @@ export interface ReferenceContext {
 }
 
 /** Cross-file references. With a scope, duplicates are still found over everything (cheap); the rest only for the scope. */
-export function checkReferences(context: ReferenceContext, problems: ConfigProblem[], scope?: CheckScope, cache?: DeclaredColumns): void {
+export function checkReferences(
+  context: ReferenceContext,
+  problems: ConfigProblem[],
+  scope?: CheckScope,
+  cache?: DeclaredColumns,
+  options: ReferenceOptions = {},
+): void {
   const { workspace, products, consumers, invalidProductIds } = context;
+  const now = options.now ?? new Date();
   const consumerPosition = positionFinder(consumers);
   const consumerPath = (consumer: Consumer, rest: string) => `consumers[${consumerPosition(consumer)}].${rest}`;
   let byId: ReadonlyMap<string, Product>;
@@ -151,13 +186,35 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
     return product ? declared.of(product) : undefined;
   };
 
-  const checkColumns = (file: string, at: string | (() => string), productId: string, columns: readonly string[] | undefined, whose: string, suffix = '') => {
+  type Reader = DanglingReference['reader'];
+  /** A dangling read: a warning when acknowledged and not expired, collected for preflight, or a problem. */
+  const dangling = (problem: ConfigProblem, reader: Reader, productId: string, column: string | undefined) => {
+    const ack = acknowledgement(productId, column);
+    if (ack && stillHolds(ack.until, now) && options.warnings) {
+      options.warnings.push({ ...problem, message: `${problem.message}; acknowledged breaking change until ${ack.until}: ${ack.notice}` });
+    } else if (options.dangling) {
+      options.dangling.push({ ...problem, reader, product: productId, column });
+    } else problems.push(problem);
+  };
+  const acknowledgement = (productId: string, column: string | undefined): { until: string; notice: string } | undefined => {
+    const central = workspace?.breakingChanges.filter((b) => b.product === productId);
+    if (column === undefined) return central?.find((b) => b.column === undefined && b.change === undefined);
+    const sameColumn = (b: { column?: string | undefined }) => b.column !== undefined && key(b.column) === key(column);
+    return byId.get(productId)?.breakingChanges?.find(sameColumn) ?? central?.find(sameColumn);
+  };
+
+  const checkColumns = (file: string, at: string | (() => string), productId: string, columns: readonly string[] | undefined, reader: Reader, suffix = '') => {
     const known = declaredOf(productId);
     if (!known || !columns) return;
     columns.forEach((column, i) => {
       if (!known.has(key(column))) {
         const where = typeof at === 'string' ? at : at();
-        problems.push({ file, path: `${where}${suffix}[${i}]`, message: `${whose} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` });
+        dangling(
+          { file, path: `${where}${suffix}[${i}]`, message: `${productId} has no column "${column}" in its declared schema${didYouMean(column, [...known.values()])}` },
+          reader,
+          productId,
+          column,
+        );
       }
     });
   };
@@ -166,11 +223,13 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
     if (unknownDomain(product.domain)) {
       problems.push({ file: product.file, path: 'domain', message: `unknown domain "${product.domain}"${didYouMean(product.domain, domainIds ?? [])}` });
     }
+    const reader: Reader = { kind: 'product', id: product.id };
     product.inputs.forEach((input, i) => {
       if (invalidProductIds.has(input.product)) return;
       if (!byId.has(input.product)) {
-        problems.push({ file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` });
-      } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, input.product);
+        const problem = { file: product.file, path: `inputs[${i}]`, message: `unknown product "${input.product}"${didYouMean(input.product, [...productIds()])}` };
+        dangling(problem, reader, input.product, undefined);
+      } else checkColumns(product.file, `inputs[${i}].columns`, input.product, input.columns, reader);
     });
     checkDuplicates(product, key, engine, problems);
     const known = declared.of(product);
@@ -194,9 +253,11 @@ export function checkReferences(context: ReferenceContext, problems: ConfigProbl
       // Built only when a problem is found: the position lookup costs a map of every consumer.
       const at = () => consumerPath(consumer, `uses[${i}]`);
       if (invalidProductIds.has(use.product)) return;
+      const reader: Reader = { kind: 'consumer', id: consumer.id };
       if (!byId.has(use.product)) {
-        problems.push({ file: consumer.source, path: at(), message: `unknown product "${use.product}"${didYouMean(use.product, [...productIds()])}` });
-      } else checkColumns(consumer.source, at, use.product, use.columns, use.product, '.columns');
+        const problem = { file: consumer.source, path: at(), message: `unknown product "${use.product}"${didYouMean(use.product, [...productIds()])}` };
+        dangling(problem, reader, use.product, undefined);
+      } else checkColumns(consumer.source, at, use.product, use.columns, reader, '.columns');
     });
   }
 

@@ -13,12 +13,13 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { loadSourceProducts } from '../sources/load.js';
 import { checkContractRules } from './contract-rules.js';
-import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
+import { checkDomains, checkReferences, checkWarehouseFit, type DanglingReference } from './cross-file.js';
+import { checkTierLineage } from './tier-lineage.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
 import { parseSchedule } from './schedule.js';
-import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type WorkspaceFile } from './schema.js';
+import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type SourceEntry, type WorkspaceFile } from './schema.js';
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 
 export { WORKSPACE_FILE, discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
@@ -27,6 +28,15 @@ export { formatPath } from './parse-file.js';
 export interface LoadOptions {
   /** Environment for `${VAR}` interpolation; defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The clock acknowledged breaking changes' `until` is judged by; defaults to the current time. */
+  readonly now?: Date | undefined;
+}
+
+/** How the cross-file pass treats what is not a per-file matter (see assembleConfig). */
+export interface AssembleOptions {
+  readonly now?: Date | undefined;
+  /** Preflight: dangling reads (dropped columns, removed products) are collected here instead of being problems. */
+  readonly dangling?: DanglingReference[] | undefined;
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
@@ -184,6 +194,12 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     escalation: { remindMs: raw.escalation.remind.ms },
     slack: raw.slack,
     domains: raw.domains,
+    governance: {
+      tierLineage: raw.governance.tierLineage,
+      tierReviewEveryMs: raw.governance.tierReviewEvery.ms,
+      ...(raw.governance.repoUrl !== undefined ? { repoUrl: raw.governance.repoUrl } : {}),
+    },
+    breakingChanges: raw.breakingChanges,
   };
   return { file, problems, raw, workspace };
 }
@@ -236,6 +252,7 @@ export function assembleConfig(
   productEntries: readonly ProductEntry[],
   consumerEntries: readonly ConsumerFileEntry[],
   discovery: Pick<Discovery, 'problems' | 'warnings'>,
+  options: AssembleOptions = {},
 ): Assembled {
   const problems: ConfigProblem[] = [...discovery.problems, ...workspaceEntry.problems];
   const products: Product[] = [];
@@ -253,11 +270,26 @@ export function assembleConfig(
   const { workspace, raw } = workspaceEntry;
   if (raw) checkDomains(workspaceEntry.file, raw.domains, problems);
   if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
-  checkReferences({ workspace, products, consumers, invalidProductIds }, problems);
+  const acknowledged: ConfigProblem[] = [];
+  checkReferences({ workspace, products, consumers, invalidProductIds }, problems, undefined, undefined, {
+    now: options.now,
+    warnings: acknowledged,
+    dangling: options.dangling,
+  });
   checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
+  const tierWarnings: ConfigProblem[] = [];
+  checkTierLineage(products, productsById(products), workspace?.governance, problems, tierWarnings);
   if (problems.length > 0 || !workspace) return { problems };
-  return { config: { dir: root, workspace, products, consumers, warnings: configWarnings(discovery.warnings, products) } };
+  return { config: { dir: root, workspace, products, consumers, warnings: [...configWarnings(discovery.warnings, products), ...tierWarnings, ...acknowledged] } };
 }
+
+/** Products by id, the first of a duplicated id winning (duplicates are problems of their own). */
+export function productsById(products: readonly Product[]): Map<string, Product> {
+  const byId = new Map<string, Product>();
+  for (const product of products) if (!byId.has(product.id)) byId.set(product.id, product);
+  return byId;
+}
+
 
 /** Warnings of a valid config: entries not read, and a config that checks nothing. */
 export function configWarnings(discovered: readonly ConfigProblem[], products: readonly Product[]): readonly ConfigProblem[] {
@@ -309,7 +341,38 @@ export function loadEntries(dir: string, options: LoadEntriesOptions = {}): Load
 }
 
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
-  const entries = loadEntries(dir, options);
+  const assembled = await assembleDir(dir, options, {});
+  if ('problems' in assembled) throw new ConfigError(assembled.problems);
+  return assembled.config;
+}
+
+export interface PreflightLoadOptions extends LoadOptions {
+  /** Replaces meshwatch.yaml's `sources` as read (preflight's --base-manifest). */
+  readonly sources?: ((sources: readonly SourceEntry[]) => SourceEntry[]) | undefined;
+}
+
+/**
+ * A config that may leave readers dangling: consumers and products reading
+ * a column the product no longer declares, or a product that is gone. Those
+ * reads are returned instead of failing the load (they are what preflight
+ * reports); every other problem still throws ConfigError.
+ */
+export async function loadConfigWithDangling(dir: string, options: PreflightLoadOptions = {}): Promise<{ config: MeshConfig; dangling: DanglingReference[] }> {
+  const dangling: DanglingReference[] = [];
+  const assembled = await assembleDir(dir, options, { dangling, sources: options.sources });
+  if ('problems' in assembled) throw new ConfigError(assembled.problems);
+  return { config: assembled.config, dangling };
+}
+
+async function assembleDir(
+  dir: string,
+  options: LoadOptions,
+  extra: { dangling?: DanglingReference[]; sources?: PreflightLoadOptions['sources'] },
+): Promise<Assembled> {
+  let entries = loadEntries(dir, options);
+  if (extra.sources && entries.workspace.raw) {
+    entries = { ...entries, workspace: { ...entries.workspace, raw: { ...entries.workspace.raw, sources: extra.sources(entries.workspace.raw.sources) } } };
+  }
   const sourced = await sourceEntries(entries);
   const assembled = assembleConfig(
     entries.root,
@@ -323,9 +386,10 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
           warnings: entries.discovery.warnings.filter((w) => !sourced.files.some((f) => f === w.file || f.startsWith(`${w.file}/`))),
         }
       : entries.discovery,
+    { now: options.now, dangling: extra.dangling },
   );
-  if ('problems' in assembled) throw new ConfigError(assembled.problems);
-  return sourced ? { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } : assembled.config;
+  if ('problems' in assembled || !sourced) return assembled;
+  return { config: { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } };
 }
 
 /** Whether meshwatch.yaml names ODCS or dbt sources (the incremental reload does not read them yet). */

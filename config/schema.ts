@@ -39,6 +39,18 @@ export const durationSchema = z
     return { text: String(value).trim(), ms };
   });
 
+/**
+ * A calendar date (`2026-03-31`) or an ISO timestamp, kept as written: the
+ * governance fields compare it with a clock (see config/dates.ts), and YAML
+ * leaves unquoted dates as text.
+ */
+export const dateSchema = z
+  .string({ error: (iss) => `expected a date like 2026-03-31 or an ISO timestamp, got ${describeValue(iss.input)}` })
+  .trim()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), {
+    error: (iss) => `expected a date like 2026-03-31 or an ISO timestamp, got ${describeValue(iss.input)}`,
+  });
+
 /** The longest delay a Node.js timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -129,6 +141,14 @@ const snowflakeWarehouse = z
       ctx.addIssue({ code: 'custom', path: ['privateKeyPath'], message: 'give privateKey or privateKeyPath, not both', input: value });
     }
   });
+
+const productIdText = idString('a product id');
+
+/** Breaking changes that are not about one column, as a `breakingChanges` entry names them. */
+const acknowledgeableChange = z.enum(['freshness_loosened', 'tier_stricter', 'contract_loosened', 'schema_removed'], {
+  error: (iss) => `expected one of freshness_loosened, tier_stricter, contract_loosened, schema_removed, got ${describeValue(iss.input)}`,
+});
+const productRef = productIdText;
 
 const tierEnum = z.enum(['open', 'limited', 'restricted'], {
   error: (iss) => `expected one of open, limited, restricted, got ${describeValue(iss.input)}`,
@@ -231,6 +251,35 @@ export const workspaceFileSchema = z.strictObject({
   domains: z
     .array(domainSchema, { error: (iss) => `expected a list of domains, got ${describeValue(iss.input)}` })
     .min(1, { error: 'expected at least one domain' }),
+  /** Shareability-tier governance (issue 16): lineage check, review cadence, where product files are shown. */
+  governance: z
+    .strictObject({
+      /** A product less restricted than one of its inputs, without tierJustification: warn (default) or error. */
+      tierLineage: z.enum(['warn', 'error'], { error: (iss) => `expected warn or error, got ${describeValue(iss.input)}` }).default('warn'),
+      /** How often an owner re-confirms a product's tier (tierReviewedAt). */
+      tierReviewEvery: durationSchema.default({ text: '90d', ms: 90 * 86_400_000 }),
+      /** Web address of the config directory's files in the repository, e.g. https://github.com/acme/mesh/blob/main/mesh */
+      repoUrl: z.url({ error: (iss) => `expected a URL like https://github.com/acme/mesh/blob/main, got ${describeValue(iss.input)}` }).optional(),
+    })
+    .default({ tierLineage: 'warn', tierReviewEvery: { text: '90d', ms: 90 * 86_400_000 } }),
+  /** Removed or renamed products whose consumers were told: see preflight. */
+  breakingChanges: z
+    .array(
+      z.strictObject({
+        product: productIdText,
+        /**
+         * With a column or change, a change of a product that has no file of
+         * its own to say it in (one read from an ODCS contract or a dbt
+         * manifest); without, the product's removal or renaming.
+         */
+        column: columnName.optional(),
+        change: acknowledgeableChange.optional(),
+        notice: nonEmpty('a notice for the consumers, e.g. "replaced by sales.orders-v2"'),
+        until: dateSchema,
+      }),
+      { error: (iss) => `expected a list of { product, column?, notice, until }, got ${describeValue(iss.input)}` },
+    )
+    .default([]),
   /** ODCS contracts and dbt manifests read as products, beside products/*.yaml. */
   sources: z.array(sourceEntrySchema, { error: (iss) => `expected a list of sources, got ${describeValue(iss.input)}` }).default([]),
 });
@@ -244,7 +293,6 @@ const bounds = z
   .refine((b) => b.min !== undefined || b.max !== undefined, { error: 'expected min, max or both' })
   .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, { error: 'min must not be greater than max' });
 
-const productRef = idString('a product id');
 
 const severity = z
   .enum(['warn', 'fail'], { error: (iss) => `expected warn or fail, got ${describeValue(iss.input)}` })
@@ -436,6 +484,25 @@ export const productFileSchema = z
       .optional(),
     contract: contractSchema.optional(),
     inputs: z.array(inputSchema, { error: (iss) => `expected a list of product ids, got ${describeValue(iss.input)}` }).default([]),
+    /** Why this product may be less restricted than an input (tier lineage check). */
+    tierJustification: nonEmpty('a reason, e.g. "aggregated by country, no person-level rows"').optional(),
+    /** When the owner last confirmed the tier (tier audits). */
+    tierReviewedAt: dateSchema.optional(),
+    /** Breaking changes the consumers were told about: each turns their now-dangling reads into warnings until `until`. */
+    breakingChanges: z
+      .array(
+        z
+          .strictObject({
+            column: columnName.optional(),
+            /** A change that is not about one column: freshness_loosened, tier_stricter, contract_loosened, schema_removed. */
+            change: acknowledgeableChange.optional(),
+            notice: nonEmpty('a notice for the consumers, e.g. "use marketing_opt_in instead"'),
+            until: dateSchema,
+          })
+          .refine((b) => b.column !== undefined || b.change !== undefined, { error: 'give the column (or the change) this acknowledges' }),
+        { error: (iss) => `expected a list of { column, notice, until }, got ${describeValue(iss.input)}` },
+      )
+      .optional(),
   });
 
 const useSchema = z.union(

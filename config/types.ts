@@ -45,6 +45,19 @@ export interface EscalationSettings {
   readonly remindMs: number;
 }
 
+export interface GovernanceSettings {
+  /** A product less restricted than an input, without a justification: a warning, or with `error` a problem. */
+  readonly tierLineage: 'warn' | 'error';
+  readonly tierReviewEveryMs: number;
+  /** Web address of the config directory's files (a product's link is `${repoUrl}/${product.file}`). */
+  readonly repoUrl?: string | undefined;
+}
+
+/** A removed or renamed product whose consumers were told (meshwatch.yaml `breakingChanges`). */
+export type RemovedProductAck = WorkspaceFile['breakingChanges'][number];
+/** An acknowledged breaking change of one product (its file's `breakingChanges`). */
+export type BreakingChangeAck = NonNullable<ProductFile['breakingChanges']>[number];
+
 export interface Workspace {
   readonly warehouse: WarehouseConfig;
   readonly redis: RedisSettings;
@@ -54,6 +67,8 @@ export interface Workspace {
   readonly platform: { readonly slackChannel?: string | undefined };
   readonly slack?: Record<string, unknown> | undefined;
   readonly domains: readonly Domain[];
+  readonly governance: GovernanceSettings;
+  readonly breakingChanges: readonly RemovedProductAck[];
 }
 
 export interface ProductInput {

@@ -115,9 +115,16 @@ export class MeshwatchService {
     return this.redis;
   }
 
+  /** Acknowledged breaking changes and tier lineage: what validate prints on stderr, said once per load. */
+  private logConfigWarnings(mesh: MeshSnapshot): void {
+    const warnings = mesh.config.warnings;
+    if (warnings.length > 0) this.logger.warn({ warnings: warnings.map((p) => `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}`) }, 'config warnings');
+  }
+
   /** Loads config (a ConfigError stops here), then waits for Redis, retrying, and starts everything. */
   async start(): Promise<void> {
     this.mesh = await loadMesh(this.options.configDir, this.options.env);
+    this.logConfigWarnings(this.mesh);
     this.url = this.options.redisUrl ?? resolveRedisUrl(this.options.env, this.mesh);
     this.prefix = this.options.prefix ?? this.mesh.config.workspace.redis.prefix ?? DEFAULT_PREFIX;
     this.keys = new RedisKeys(this.prefix);
@@ -260,6 +267,7 @@ export class MeshwatchService {
     }
     const previous = this.mesh.hash;
     this.mesh = next;
+    this.logConfigWarnings(next);
     await this.reconcile();
     await this.beat();
     this.logger.info({ previous, configHash: next.hash }, 'config reloaded');

@@ -34,6 +34,10 @@ export class RedisKeys {
   delivered(jobId: string): string { return `${this.base}:delivered:${jobId}`; }
   /** Hash replica id → JSON { configHash, seenAt }; entries older than a few heartbeats are pruned. */
   replicas(): string { return `${this.base}:replicas`; }
+  /** Hash product → JSON { by, at } of its latest recorded tier review; one field per product, never expires (an audit record). */
+  tierReviews(): string { return `${this.base}:tier-reviews`; }
+  /** List of a product's recorded tier reviews, newest first; trimmed to TIER_REVIEW_HISTORY. */
+  tierReviewHistory(product: string): string { return `${this.base}:tier-review-history:${product}`; }
   /** Lock for scheduler reconciliation; a token with a TTL. */
   reconcileLock(): string { return `${this.base}:lock:reconcile`; }
 }

@@ -92,7 +92,7 @@ sources:
   - { dbt: { manifest: target/manifest.json } }
   - { odcs: "nothing/*.yaml" }
 `,
-      'products/mine.yaml': 'id: own.mine\ndomain: own\ntier: open\ntable: s.mine\ninputs: [jaffle_shop.orders]\n',
+      'products/mine.yaml': 'id: own.mine\ndomain: own\ntier: restricted\ntable: s.mine\ninputs: [jaffle_shop.orders]\n',
     });
     try {
       await cp(odcs('docs__examples__all__full-example'), path.join(dir, 'contracts', 'seller', 'full.odcs.yaml'));

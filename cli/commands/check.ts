@@ -15,7 +15,7 @@ export interface CheckOptions {
 }
 
 export async function checkCommand(options: CheckOptions, io: CliIo): Promise<number> {
-  const config = await loadConfig(options.config, { env: io.env });
+  const config = await loadConfig(options.config, { env: io.env, now: io.now() });
   for (const warning of config.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
   const catalog = new Catalog(config);
   const products = options.product ? [catalog.product(options.product)] : config.products;

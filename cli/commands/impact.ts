@@ -13,7 +13,7 @@ export interface ImpactOptions {
 }
 
 export async function impactCommand(options: ImpactOptions, io: CliIo): Promise<number> {
-  const config = await loadConfig(options.config, { env: io.env });
+  const config = await loadConfig(options.config, { env: io.env, now: io.now() });
   const catalog = new Catalog(config);
   if (options.columns) {
     const unknown = unknownColumns(catalog, options.product, options.columns);

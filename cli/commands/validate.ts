@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export async function validateCommand(options: { config: string }, io: CliIo): Promise<number> {
-  const config = await loadConfig(options.config, { env: io.env });
+  const config = await loadConfig(options.config, { env: io.env, now: io.now() });
   for (const warning of config.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
   const lineage = config.products.reduce((n, p) => n + p.inputs.length, 0);
   io.stdout(

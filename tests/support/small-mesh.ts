@@ -20,6 +20,7 @@ schema:
   'products/orders.yaml': `id: sales.orders
 domain: sales
 tier: open
+tierJustification: "reads only customer_id of crm.customers"
 table: sales.orders
 schema:
   columns:

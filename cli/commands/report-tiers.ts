@@ -1,0 +1,65 @@
+/**
+ * `meshwatch report --tiers`: the tier audit. Products whose tier review is
+ * due (catalog/tier-review.ts), each with a link to its file. Reviews recorded
+ * from Slack count when Redis is configured (REDIS_URL or redis.url) and
+ * reachable; otherwise the files' `tierReviewedAt` alone, said on stderr.
+ */
+import { tierReviewsDue, type RecordedReview, type TierReviewDue } from '../../catalog/tier-review.js';
+import { describeTier } from '../../config/tier-lineage.js';
+import { formatDuration } from '../../config/duration.js';
+import { loadConfig } from '../../config/load.js';
+import type { MeshConfig } from '../../config/types.js';
+import { errorMessage } from '../../core/errors.js';
+import { plural } from '../../core/text.js';
+import { RedisKeys } from '../../state/keys.js';
+import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
+import { TierReviewStore } from '../../state/tier-reviews.js';
+import { EXIT, type CliIo } from '../io.js';
+
+export interface ReportTiersOptions {
+  readonly config: string;
+  readonly format: 'text' | 'json';
+}
+
+/** Recorded reviews, or undefined (with the reason) when there is no Redis to read them from. */
+async function recordedReviews(config: MeshConfig, io: CliIo): Promise<{ reviews?: Map<string, RecordedReview>; note?: string }> {
+  const url = io.env.REDIS_URL || config.workspace.redis.url;
+  if (!url) return { note: 'no Redis configured (REDIS_URL or redis.url): reviews recorded from Slack are not counted' };
+  const redis = createRedis(url, { name: 'cli-report', failFast: true });
+  redis.on('error', () => {});
+  try {
+    await connectRedis(redis, url);
+    const store = new TierReviewStore(redis, new RedisKeys(config.workspace.redis.prefix ?? DEFAULT_PREFIX));
+    return { reviews: await store.latest() };
+  } catch (err) {
+    return { note: `${errorMessage(err)}: reviews recorded from Slack are not counted` };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function line(item: TierReviewDue): string {
+  const tier = describeTier(item);
+  const when =
+    item.reviewSource === 'never'
+      ? 'never reviewed'
+      : `last reviewed ${item.lastReviewedAt!.slice(0, 10)}${item.reviewedBy ? ` by ${item.reviewedBy}` : ''}, due ${item.dueAt!.slice(0, 10)}${item.overdueDays > 0 ? ` (${plural(item.overdueDays, 'day')} overdue)` : ''}`;
+  return `  ${item.product}  tier ${tier}  ·  ${when}\n    ${item.link ?? item.file}\n`;
+}
+
+export async function reportTiersCommand(options: ReportTiersOptions, io: CliIo): Promise<number> {
+  const now = io.now();
+  const config = await loadConfig(options.config, { env: io.env, now });
+  const { reviews, note } = await recordedReviews(config, io);
+  if (note) io.stderr(`meshwatch: note: ${note}\n`);
+  const due = tierReviewsDue(config, now, reviews);
+  const every = config.workspace.governance.tierReviewEveryMs;
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify({ at: now.toISOString(), tierReviewEvery: formatDuration(every), products: config.products.length, due }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const head = `tier reviews: ${plural(due.length, 'product')} of ${config.products.length} due (every ${formatDuration(every)})`;
+  const hint = due.length > 0 && config.workspace.governance.repoUrl === undefined ? '\n(set governance.repoUrl in meshwatch.yaml to get links to the files)' : '';
+  io.stdout(`${head}${hint}\n${due.map(line).join('')}`);
+  return EXIT.ok;
+}
