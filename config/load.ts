@@ -180,8 +180,15 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     },
     platform: raw.platform,
     redis: raw.redis,
-    history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms },
-    escalation: { remindMs: raw.escalation.remind.ms },
+    history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms, incidentRetentionMs: raw.history.incidentRetention.ms },
+    escalation: { remindMs: raw.escalation.remind.ms, ...(raw.escalation.escalate === 'off' ? {} : { escalateMs: raw.escalation.escalate.ms }) },
+    businessUnits: raw.businessUnits ?? [],
+    digests: {
+      enabled: raw.digests?.enabled ?? true,
+      schedule: raw.digests?.schedule ?? '0 9 * * MON',
+      timezone: raw.digests?.timezone ?? defaults.timezone,
+      periodMs: raw.digests?.period.ms ?? 7 * 86_400_000,
+    },
     slack: raw.slack,
     domains: raw.domains,
   };
@@ -251,7 +258,7 @@ export function assembleConfig(
     for (const consumer of entry.consumers) consumers.push(consumer);
   }
   const { workspace, raw } = workspaceEntry;
-  if (raw) checkDomains(workspaceEntry.file, raw.domains, problems);
+  if (raw) checkDomains(workspaceEntry.file, raw.domains, problems, raw.businessUnits);
   if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems);
   checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
