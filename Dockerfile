@@ -8,6 +8,7 @@ COPY config ./config
 COPY catalog ./catalog
 COPY checks ./checks
 COPY state ./state
+COPY accountability ./accountability
 COPY notifier ./notifier
 COPY scheduler ./scheduler
 COPY status ./status

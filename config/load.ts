@@ -156,6 +156,11 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     problems.push({ file, path: 'defaults.schedule', message: schedule });
     return { file, problems, raw };
   }
+  if (raw.digests) {
+    const digestSchedule = parseSchedule(raw.digests.schedule, raw.digests.timezone ?? defaults.timezone);
+    if (typeof digestSchedule === 'string') problems.push({ file, path: 'digests.schedule', message: digestSchedule });
+    else if (digestSchedule.kind !== 'cron') problems.push({ file, path: 'digests.schedule', message: `expected a cron expression like "0 9 * * MON", got an interval "${raw.digests.schedule}"` });
+  }
   const workspace: Workspace = {
     warehouse:
       warehouse.type === 'duckdb'
