@@ -202,7 +202,8 @@ function breakagesOf(history: readonly HistoryRecord[], w: Window, catalog: Cata
     const product = rootRecord?.product ?? head.rootCause;
     const domain = rootRecord?.domain ?? head.rootDomain ?? catalog.products.get(product)?.domain ?? '(unknown)';
     const unit = unitOf(domain, rootRecord ? rootRecord.businessUnit : head.rootBusinessUnit ?? catalog.domain(domain)?.businessUnit);
-    const openedAt = Math.min(...members.map((m) => m.openedAt));
+    // A breakage starts when its root opened (an incident re-linked to it may have opened earlier).
+    const openedAt = rootRecord?.openedAt ?? Math.min(...members.map((m) => m.openedAt));
     const perConsumer = new Map<string, { domain: string; unit: string; intervals: Interval[] }>();
     for (const m of members) {
       for (const [id, c] of Object.entries(m.consumers)) {

@@ -30,6 +30,11 @@ Usage:
   meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
       Act on incidents in Redis (who and when are recorded). Exit 0, 2.
 
+  meshwatch report --since 30d|ISO-TIME [--config DIR] [--format text|json|csv] [--table matrix|domains|consumers|products]
+      Accountability from the incident history in Redis: which business unit hurt which (incidents,
+      consumer-hours), MTTA/MTTR and monitoring cost per domain, products ranked by harm.
+      CSV prints one table (--table, default matrix). Exit 0, 2.
+
   meshwatch import odcs|dbt SOURCE... --out DIR [--domain ID] [--force]
       Write a config directory from ODCS contracts or dbt manifests (existing files kept without --force). Exit 0, 2.
   meshwatch export odcs --config DIR --out DIR
@@ -123,6 +128,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io,
         );
       }
+      case 'report': {
+        const { values, help: wantsHelp } = parse(rest, ['config', 'since', 'format', 'table'], 0);
+        if (wantsHelp) return help(io);
+        return await (await import('./commands/report.js')).reportCommand(
+          { since: values.since, config: values.config ?? '.', format: values.format, table: values.table },
+          io,
+        );
+      }
       case 'import': {
         const force = rest.includes('--force');
         const { values, positionals, help: wantsHelp } = parse(rest.filter((a) => a !== '--force'), ['out', 'domain'], Number.MAX_SAFE_INTEGER);
@@ -141,7 +154,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./commands/export.js')).exportCommand({ config: values.config ?? '.', out: values.out }, io);
       }
       default:
-        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, import, export (see meshwatch --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, report, import, export (see meshwatch --help)`);
     }
   } catch (err) {
     return reportError(err, io);

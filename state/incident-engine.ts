@@ -15,7 +15,7 @@
  * | open, acknowledged, snoozed  | fail with a check not failing before      | (same)       | updated      |
  * | open, acknowledged, snoozed  | root cause changes (re-linked)            | (same)       | updated      |
  * | open                         | `escalation.remind` since the last alert  | open         | reminder     |
- * | open, never escalated        | `escalation.escalate` since opened or since the last snooze ended | open | escalated |
+ * | open, own root, never escalated | `escalation.escalate` since opened or since the last snooze ended | open | escalated |
  * | open, snoozed                | ack (who, when)                           | acknowledged | acknowledged |
  * | open, acknowledged           | snooze until T (who, when)                | snoozed      | snoozed      |
  * | snoozed                      | unsnooze (who, when), or T passes         | open         | unsnoozed    |
@@ -302,7 +302,8 @@ return {'err', 'INCIDENT_STATE', state}
 // Snooze expiry, escalation and reminders, decided against the stored times.
 // Escalation: once per incident, `escalateMs` after it opened or after its
 // last snooze ended (whoever snoozed it had looked at it), while open; it
-// counts as an alert, so the next reminder is `remindMs` after it.
+// counts as an alert, so the next reminder is `remindMs` after it. Caused
+// incidents (root elsewhere) are reminded but never escalated.
 const SWEEP_ONE = HISTORY_LUA + `
 local key = KEYS[1]
 local state = redis.call('HGET', key, 'state')
@@ -325,7 +326,9 @@ if state == 'snoozed' then
     return {'unsnoozed', tostring(redis.call('HINCRBY', key, 'seq', 1))}
   end
 elseif state == 'open' then
-  if ARGV[3] ~= '' and not redis.call('HGET', key, 'escalatedAt') then
+  -- A caused incident is not escalated: its root's owners are the ones to move.
+  local caused = redis.call('HGET', key, 'root') ~= redis.call('HGET', key, 'id')
+  if ARGV[3] ~= '' and not caused and not redis.call('HGET', key, 'escalatedAt') then
     local from = math.max(tonumber(redis.call('HGET', key, 'openedAt') or '0'), tonumber(redis.call('HGET', key, 'unsnoozedAt') or '0'))
     if from + tonumber(ARGV[3]) <= now then
       redis.call('HSET', key, 'escalatedAt', ARGV[1], 'lastAlertAt', ARGV[1])
