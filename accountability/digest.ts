@@ -127,11 +127,11 @@ export function buildDigests(inputs: DigestInputs): Notification[] {
         owners: c.owners.map((o) => ({
           domain: o.domain,
           businessUnit: o.businessUnit,
-          products: o.products.map((id) => {
-            const figures = now.products.find((x) => x.product === id);
-            return figures
-              ? productLine(figures, c.domain, catalog)
-              : { product: id, domain: o.domain, incidents: 0, consumerHours: 0 };
+          // Incidents and consumer-hours as this domain felt them; checks and availability are the product's.
+          products: o.productHarm.map((h) => {
+            const figures = now.products.find((x) => x.product === h.product);
+            const line = figures ? productLine(figures, c.domain, catalog) : { product: h.product, domain: o.domain };
+            return { ...line, incidents: h.incidents, consumerHours: h.consumerHours };
           }),
           incidents: o.incidents,
           consumerHours: o.consumerHours,

@@ -98,6 +98,8 @@ export interface OwnerHarm {
   readonly domain: string;
   readonly businessUnit: string;
   readonly products: readonly string[];
+  /** Per root product: the breakages that hurt this consumer domain and its consumer-hours from them. */
+  readonly productHarm: ReadonlyArray<{ readonly product: string; readonly incidents: number; readonly consumerHours: number }>;
   readonly incidents: number;
   readonly consumerHours: number;
   readonly mtta: DurationStats;
@@ -220,7 +222,8 @@ function breakagesOf(history: readonly HistoryRecord[], w: Window, catalog: Cata
   return out.sort((a, b) => a.openedAt - b.openedAt);
 }
 
-function speed(breakages: readonly Breakage[]): { mtta: DurationStats; mttr: DurationStats; unacknowledged: number; open: number } {
+/** As of the window's end: acknowledged or resolved after it reads as not (yet). */
+function speed(breakages: readonly Breakage[], w: Window): { mtta: DurationStats; mttr: DurationStats; unacknowledged: number; open: number } {
   const tta: number[] = [];
   const ttr: number[] = [];
   let unacknowledged = 0;
@@ -228,9 +231,9 @@ function speed(breakages: readonly Breakage[]): { mtta: DurationStats; mttr: Dur
   for (const b of breakages) {
     const r = b.rootRecord;
     if (!b.counted || !r) continue;
-    if (r.acknowledgedAt !== undefined) tta.push(r.acknowledgedAt - r.openedAt);
+    if (r.acknowledgedAt !== undefined && r.acknowledgedAt < w.toMs) tta.push(r.acknowledgedAt - r.openedAt);
     else unacknowledged++;
-    if (r.resolvedAt !== undefined) ttr.push(r.resolvedAt - r.openedAt);
+    if (r.resolvedAt !== undefined && r.resolvedAt <= w.toMs) ttr.push(r.resolvedAt - r.openedAt);
     else open++;
   }
   return { mtta: durationStats(tta), mttr: durationStats(ttr), unacknowledged, open };
@@ -300,7 +303,7 @@ export function computeFigures(history: readonly HistoryRecord[], catalog: Catal
         consumersHurt.add(cid);
       }
     }
-    const s = speed(mine);
+    const s = speed(mine, w);
     const cost = options.cost?.get(domain);
     producers.push({
       domain,
@@ -336,11 +339,15 @@ export function computeFigures(history: readonly HistoryRecord[], catalog: Catal
       list.push(b);
     }
     const owners: OwnerHarm[] = [...byOwner.entries()].map(([owner, list]) => {
-      const s = speed(list);
+      const s = speed(list, w);
       return {
         domain: owner,
         businessUnit: list[0]!.unit,
         products: [...new Set(list.map((b) => b.product))].sort(),
+        productHarm: [...new Set(list.map((b) => b.product))].sort().map((product) => {
+          const of = list.filter((b) => b.product === product);
+          return { product, incidents: of.filter((b) => b.counted).length, consumerHours: round2(of.reduce((n, b) => n + hoursOf(b, (c) => c.domain === domain), 0)) };
+        }),
         incidents: list.filter((b) => b.counted).length,
         consumerHours: round2(list.reduce((n, b) => n + hoursOf(b, (c) => c.domain === domain), 0)),
         mtta: s.mtta,
