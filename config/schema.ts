@@ -75,11 +75,16 @@ export const tableSchema = nonEmpty('a table like SCHEMA.TABLE or DB.SCHEMA.TABL
 
 const scheduleText = nonEmpty('a cron expression or an interval like 5m');
 
+/** A duration, or `off`. */
+const escalateSchema = z.union([z.literal('off'), durationSchema], {
+  error: (iss) => `expected a duration like 4h, or off, got ${describeValue(iss.input)}`,
+});
+
 /** Unacknowledged incidents: remind the producer after `remind`, escalate to the business unit after `escalate`. */
 const escalationOverrideSchema = z.strictObject({
   remind: durationSchema.optional(),
   /** `off` never escalates. */
-  escalate: z.union([z.literal('off'), durationSchema]).optional(),
+  escalate: escalateSchema.optional(),
 });
 
 const businessUnitSchema = z.strictObject({
@@ -245,7 +250,7 @@ export const workspaceFileSchema = z.strictObject({
       /** A reminder goes to the producer after this long while unacknowledged and not snoozed. */
       remind: durationSchema.default({ text: '1h', ms: 3_600_000 }),
       /** After this long unacknowledged (and not snoozed), one message to the business unit's escalation channel; `off` never. */
-      escalate: z.union([z.literal('off'), durationSchema]).default({ text: '4h', ms: 4 * 3_600_000 }),
+      escalate: escalateSchema.default({ text: '4h', ms: 4 * 3_600_000 }),
     })
     .default({ remind: { text: '1h', ms: 3_600_000 }, escalate: { text: '4h', ms: 4 * 3_600_000 } }),
   /** Business units by the names `domains[].businessUnit` uses: escalation channel and lead. */
