@@ -5,6 +5,7 @@
  * line, RFC 4180 quoting, CRLF line ends, durations in hours as plain
  * numbers).
  */
+import { plural } from '../core/text.js';
 import { formatDuration } from './digest.js';
 import type { DurationStats, Figures } from './figures.js';
 
@@ -132,8 +133,8 @@ export function reportText(figures: Figures, meta: ReportMeta): string {
   const consumers = figures.consumers.filter((c) => c.owners.length > 0);
   if (consumers.length === 0) out.push('  none');
   for (const c of consumers) {
-    out.push(`  ${c.domain} (${c.businessUnit}): ${c.incidents} incidents, ${c.consumerHours} consumer-hours`);
-    for (const o of c.owners) out.push(`    ${o.domain} (${o.businessUnit}): ${o.incidents} incidents, ${o.consumerHours} consumer-hours, MTTR ${stat(o.mttr)}  [${o.products.join(', ')}]`);
+    out.push(`  ${c.domain} (${c.businessUnit}): ${plural(c.incidents, 'incident')}, ${c.consumerHours} consumer-hours`);
+    for (const o of c.owners) out.push(`    ${o.domain} (${o.businessUnit}): ${plural(o.incidents, 'incident')}, ${o.consumerHours} consumer-hours, MTTR ${stat(o.mttr)}  [${o.products.join(', ')}]`);
   }
   out.push('');
 

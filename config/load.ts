@@ -189,7 +189,8 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     escalation: { remindMs: raw.escalation.remind.ms, ...(raw.escalation.escalate === 'off' ? {} : { escalateMs: raw.escalation.escalate.ms }) },
     businessUnits: raw.businessUnits ?? [],
     digests: {
-      enabled: raw.digests?.enabled ?? true,
+      // Only when configured: a weekly message to every channel is not a default to spring on anyone.
+      enabled: raw.digests?.enabled ?? false,
       schedule: raw.digests?.schedule ?? '0 9 * * MON',
       timezone: raw.digests?.timezone ?? defaults.timezone,
       periodMs: raw.digests?.period.ms ?? 7 * 86_400_000,

@@ -255,7 +255,7 @@ export const workspaceFileSchema = z.strictObject({
     .default({ remind: { text: '1h', ms: 3_600_000 }, escalate: { text: '4h', ms: 4 * 3_600_000 } }),
   /** Business units by the names `domains[].businessUnit` uses: escalation channel and lead. */
   businessUnits: z.array(businessUnitSchema, { error: (iss) => `expected a list of business units, got ${describeValue(iss.input)}` }).optional(),
-  /** Weekly accountability digests to each producer domain, consumer domain and the platform channel. */
+  /** Weekly accountability digests to each producer domain, consumer domain and the platform channel; off without this section. */
   digests: z
     .strictObject({
       /** Cron, in `timezone`. */

@@ -16,13 +16,13 @@ async function load(extra: string) {
 }
 
 describe('service settings in meshwatch.yaml', () => {
-  it('defaults: no Redis URL, history 100 results for 30d and incidents for 400d, reminders after 1h, escalation after 4h, Monday digests', async () => {
+  it('defaults: no Redis URL, history 100 results for 30d and incidents for 400d, reminders after 1h, escalation after 4h, no digests unless configured', async () => {
     const { workspace } = await load('');
     expect(workspace.redis).toEqual({});
     expect(workspace.history).toEqual({ results: 100, maxAgeMs: 30 * 86_400_000, incidentRetentionMs: 400 * 86_400_000 });
     expect(workspace.escalation).toEqual({ remindMs: 3_600_000, escalateMs: 4 * 3_600_000 });
     expect(workspace.businessUnits).toEqual([]);
-    expect(workspace.digests).toEqual({ enabled: true, schedule: '0 9 * * MON', timezone: 'UTC', periodMs: 7 * 86_400_000 });
+    expect(workspace.digests).toEqual({ enabled: false, schedule: '0 9 * * MON', timezone: 'UTC', periodMs: 7 * 86_400_000 });
   });
 
   it('reads redis, history and escalation', async () => {
