@@ -5,6 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY core ./core
 COPY config ./config
+COPY sources ./sources
 COPY catalog ./catalog
 COPY checks ./checks
 COPY state ./state
