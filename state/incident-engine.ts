@@ -35,6 +35,7 @@
  * that channel was told about; a caused incident merges into that record and
  * the channel gets `updated` only when something new is in it.
  */
+import { createHash } from 'node:crypto';
 import { MeshwatchError } from '../core/errors.js';
 import type { RedisKeys } from './keys.js';
 import type { Redis } from './redis.js';
@@ -131,7 +132,8 @@ end
 // KEYS: seq, productIncident, productOp, openZset, allZset. ARGV: incidentKeyPrefix, product, nowMs, opId,
 // checksJson, brokenColumnsJson ('' = whole product), rootCause, rootIncident ('' = itself), tickMs,
 // relinkOnly ('1': only the root may change; the product was not checked in this tick), historyPrefix,
-// affectedJson ({ owner = {domain, businessUnit, tier, rootDomain, rootBusinessUnit}, consumers = {id = {domain, businessUnit}} }).
+// affectedJson ({ owner = {domain, businessUnit, tier, rootDomain, rootBusinessUnit}, consumers = {id = {domain, businessUnit}} }),
+// affectedHash (of affectedJson: unchanged and nothing notified = nothing to write).
 // KEYS[6]: history index.
 const OBSERVE = HISTORY_LUA + `
 local memo = redis.call('GET', KEYS[3])
@@ -188,39 +190,45 @@ else
     transition = 'updated'
   end
 end
-local hkey = ARGV[11] .. id
-local affected = cjson.decode(ARGV[12])
-local doc = hist_load(hkey)
-local changed = false
-if not doc then
-  doc = {id = id, product = ARGV[2], openedAt = redis.call('HGET', ARGV[1] .. id, 'openedAt'), consumers = {}, events = {}}
-  redis.call('ZADD', KEYS[6], '+inf', id)
-  changed = true
-end
-if type(affected.owner) == 'table' then
-  for k, v in pairs(affected.owner) do
-    if doc[k] ~= v then doc[k] = v; changed = true end
+-- A repeat of the last observation (same owners and consumers, nothing notified) leaves the
+-- history as it is: skipping the JSON round trip keeps a long outage's ticks cheap.
+local sameAffected = transition == 'seen' and redis.call('HGET', ARGV[1] .. id, 'affectedHash') == ARGV[13]
+if not sameAffected then
+  redis.call('HSET', ARGV[1] .. id, 'affectedHash', ARGV[13])
+  local hkey = ARGV[11] .. id
+  local affected = cjson.decode(ARGV[12])
+  local doc = hist_load(hkey)
+  local changed = false
+  if not doc then
+    doc = {id = id, product = ARGV[2], openedAt = redis.call('HGET', ARGV[1] .. id, 'openedAt'), consumers = {}, events = {}}
+    redis.call('ZADD', KEYS[6], '+inf', id)
+    changed = true
   end
-end
-if type(affected.consumers) == 'table' then
-  for cid, c in pairs(affected.consumers) do
-    if doc.consumers[cid] == nil then
-      c.since = now
-      doc.consumers[cid] = c
-      changed = true
+  if type(affected.owner) == 'table' then
+    for k, v in pairs(affected.owner) do
+      if doc[k] ~= v then doc[k] = v; changed = true end
     end
   end
+  if type(affected.consumers) == 'table' then
+    for cid, c in pairs(affected.consumers) do
+      if doc.consumers[cid] == nil then
+        c.since = now
+        doc.consumers[cid] = c
+        changed = true
+      end
+    end
+  end
+  local incidentKey = ARGV[1] .. id
+  local rootCause = redis.call('HGET', incidentKey, 'rootCause')
+  if doc.rootCause ~= rootCause then doc.rootCause = rootCause; changed = true end
+  doc.root = redis.call('HGET', incidentKey, 'root')
+  if transition ~= 'seen' then
+    doc.checks = cjson.decode(redis.call('HGET', incidentKey, 'checks'))
+    hist_event(doc, {at = now, t = transition, rootCause = rootCause})
+    changed = true
+  end
+  if changed then hist_save(hkey, doc) end
 end
-local incidentKey = ARGV[1] .. id
-local rootCause = redis.call('HGET', incidentKey, 'rootCause')
-if doc.rootCause ~= rootCause then doc.rootCause = rootCause; changed = true end
-doc.root = redis.call('HGET', incidentKey, 'root')
-if transition ~= 'seen' then
-  doc.checks = cjson.decode(redis.call('HGET', incidentKey, 'checks'))
-  hist_event(doc, {at = now, t = transition, rootCause = rootCause})
-  changed = true
-end
-if changed then hist_save(hkey, doc) end
 redis.call('SET', KEYS[3], cjson.encode({op = ARGV[4], incident = id, transition = transition, seq = seq, previousRoot = previousRoot}), 'PX', 86400000)
 return {id, transition, tostring(seq), previousRoot}
 `;
@@ -469,6 +477,7 @@ export class IncidentEngine {
 
   /** Records a failing product in a tick: opens, updates, re-links or counts its incident. */
   async observe(observation: FailureObservation, opId: string, tickMs: number, nowMs: number, relinkOnly = false): Promise<IncidentChange> {
+    const affected = encodeAffected(observation.affected);
     const reply = (await this.redis.eval(
       OBSERVE,
       6,
@@ -489,7 +498,8 @@ export class IncidentEngine {
       String(tickMs),
       relinkOnly ? '1' : '0',
       this.keys.incidentHistory(''),
-      encodeAffected(observation.affected),
+      affected,
+      createHash('sha1').update(affected).digest('hex'),
     )) as [string, string, string, string];
     return {
       incident: reply[0],
