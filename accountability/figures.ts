@@ -124,9 +124,27 @@ export interface MatrixCell {
   readonly consumerHours: number;
 }
 
+/** The producer figures summed per business unit (its domains' breakages together). */
+export interface UnitFigures {
+  readonly businessUnit: string;
+  readonly domains: readonly string[];
+  readonly incidents: number;
+  readonly breakages: number;
+  readonly reachedOtherBusinessUnits: number;
+  readonly consumerHours: number;
+  /** Consumer-hours in other business units. */
+  readonly consumerHoursElsewhere: number;
+  readonly mtta: DurationStats;
+  readonly mttr: DurationStats;
+  readonly unacknowledged: number;
+  readonly open: number;
+}
+
 export interface Figures {
   readonly window: { readonly from: string; readonly to: string };
   readonly producers: readonly ProducerFigures[];
+  /** Per producer business unit. */
+  readonly businessUnits: readonly UnitFigures[];
   readonly consumers: readonly ConsumerFigures[];
   /** Producer BU × consumer BU, cells with something in them. */
   readonly matrix: readonly MatrixCell[];
@@ -324,6 +342,21 @@ export function computeFigures(history: readonly HistoryRecord[], catalog: Catal
     });
   }
 
+  const businessUnits: UnitFigures[] = [...new Set(breakages.map((b) => b.unit))].sort().map((unit) => {
+    const mine = breakages.filter((b) => b.unit === unit);
+    const counted = mine.filter((b) => b.counted);
+    return {
+      businessUnit: unit,
+      domains: [...new Set(mine.map((b) => b.domain))].sort(),
+      incidents: counted.reduce((n, b) => n + b.members.filter((m) => m.openedAt >= w.fromMs).length, 0),
+      breakages: counted.length,
+      reachedOtherBusinessUnits: counted.filter((b) => [...b.consumers.values()].some((c) => c.unit !== b.unit)).length,
+      consumerHours: round2(mine.reduce((n, b) => n + hoursOf(b), 0)),
+      consumerHoursElsewhere: round2(mine.reduce((n, b) => n + hoursOf(b, (c) => c.unit !== unit), 0)),
+      ...speed(mine, w),
+    };
+  });
+
   const consumerDomains = new Set<string>([...catalog.config.consumers.map((c) => c.domain)]);
   for (const b of breakages) for (const c of b.consumers.values()) consumerDomains.add(c.domain);
   const consumers: ConsumerFigures[] = [];
@@ -387,6 +420,7 @@ export function computeFigures(history: readonly HistoryRecord[], catalog: Catal
   return {
     window: { from: new Date(w.fromMs).toISOString(), to: new Date(w.toMs).toISOString() },
     producers,
+    businessUnits,
     consumers,
     matrix,
     products: ranked,

@@ -9,7 +9,7 @@ import { plural } from '../core/text.js';
 import { formatDuration } from './digest.js';
 import type { DurationStats, Figures } from './figures.js';
 
-export const REPORT_TABLES = ['matrix', 'domains', 'consumers', 'products'] as const;
+export const REPORT_TABLES = ['matrix', 'domains', 'units', 'consumers', 'products'] as const;
 export type ReportTable = (typeof REPORT_TABLES)[number];
 
 export interface ReportMeta {
@@ -48,6 +48,15 @@ export function reportCsv(figures: Figures, table: ReportTable): string {
           p.domain, p.businessUnit, p.incidents, p.breakages, p.causedDownstream, p.reachedOtherBusinessUnits, p.consumerHours, p.consumersHurt,
           hours(p.mtta.meanMs), hours(p.mtta.p90Ms), p.mtta.count, p.unacknowledged, hours(p.mttr.meanMs), hours(p.mttr.p90Ms), p.mttr.count, p.open, p.escalated,
           p.cost?.statements ?? 0, p.cost?.seconds ?? 0,
+        ]),
+      ]);
+    case 'units':
+      return csv([
+        ['business_unit', 'domains', 'incidents', 'breakages', 'reached_other_business_units', 'consumer_hours', 'consumer_hours_in_other_business_units',
+          'mtta_mean_hours', 'mtta_p90_hours', 'never_acknowledged', 'mttr_mean_hours', 'mttr_p90_hours', 'still_open'],
+        ...figures.businessUnits.map((u) => [
+          u.businessUnit, u.domains.join(' '), u.incidents, u.breakages, u.reachedOtherBusinessUnits, u.consumerHours, u.consumerHoursElsewhere,
+          hours(u.mtta.meanMs), hours(u.mtta.p90Ms), u.unacknowledged, hours(u.mttr.meanMs), hours(u.mttr.p90Ms), u.open,
         ]),
       ]);
     case 'consumers':
@@ -124,6 +133,30 @@ export function reportText(figures: Figures, meta: ReportMeta): string {
           String(p.cost?.seconds ?? 0),
         ]),
         new Set([2, 3, 4, 6, 8, 9, 10]),
+      ),
+    );
+  }
+  out.push('');
+
+  out.push('Producer business units');
+  if (figures.businessUnits.length === 0) out.push('  none');
+  else {
+    out.push(
+      ...table(
+        ['business unit', 'domains', 'incidents', 'other BUs', 'consumer-hours', 'in other BUs', 'MTTA', 'never acked', 'MTTR', 'open'],
+        figures.businessUnits.map((u) => [
+          u.businessUnit,
+          u.domains.join(', '),
+          String(u.incidents),
+          String(u.reachedOtherBusinessUnits),
+          String(u.consumerHours),
+          String(u.consumerHoursElsewhere),
+          stat(u.mtta),
+          String(u.unacknowledged),
+          stat(u.mttr),
+          String(u.open),
+        ]),
+        new Set([2, 3, 4, 5, 7, 9]),
       ),
     );
   }

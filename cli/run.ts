@@ -30,7 +30,7 @@ Usage:
   meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
       Act on incidents in Redis (who and when are recorded). Exit 0, 2.
 
-  meshwatch report --since 30d|ISO-TIME [--config DIR] [--format text|json|csv] [--table matrix|domains|consumers|products]
+  meshwatch report --since 30d|ISO-TIME [--config DIR] [--format text|json|csv] [--table matrix|domains|units|consumers|products]
       Accountability from the incident history in Redis: which business unit hurt which (incidents,
       consumer-hours), MTTA/MTTR and monitoring cost per domain, products ranked by harm.
       CSV prints one table (--table, default matrix). Exit 0, 2.

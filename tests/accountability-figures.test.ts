@@ -75,6 +75,10 @@ describe('accountability figures from a scripted history', () => {
       { businessUnit: 'Finance', consumers: ['finance.cfo-dashboard', 'finance.revenue-dashboard'], incidents: 3, consumerHours: 6.75 },
       { businessUnit: 'Marketing', consumers: ['marketing.board'], incidents: 1, consumerHours: 1 },
     ]);
+    // Per producer business unit: sales and crm together (Retail); crm's breakage opened before the window (hours, no count).
+    expect(figures.businessUnits).toEqual([
+      expect.objectContaining({ businessUnit: 'Retail', domains: ['crm', 'sales'], incidents: 4, breakages: 3, consumerHours: 9.75, consumerHoursElsewhere: 9.75, unacknowledged: 1, open: 1 }),
+    ]);
     // finance.revenue failed, but because of sales: nothing counts against finance.
     expect(figures.producers.find((p) => p.domain === 'finance')).toMatchObject({ incidents: 0, breakages: 0, consumerHours: 0 });
     // Started before the window: not counted as an incident of it, its hours inside it are.

@@ -118,6 +118,8 @@ describe('a scripted week on the demo mesh', () => {
     expect(domains.every((r) => r.length === header.length)).toBe(true);
     const products = parseCsv((await report('--format', 'csv', '--table', 'products')).stdout);
     expect(products[1]!.slice(0, 3)).toEqual(['1', 'inventory.vehicles', 'inventory']);
+    const units = parseCsv((await report('--format', 'csv', '--table', 'units')).stdout);
+    expect(units.map((r) => r[0])).toEqual(['business_unit', 'Automotive', 'Retail']);
     const consumers = parseCsv((await report('--format', 'csv', '--table', 'consumers')).stdout);
     expect(consumers[0]![0]).toBe('consumer_domain');
     expect(csvField('Sales, "EMEA"')).toBe('"Sales, ""EMEA"""');
