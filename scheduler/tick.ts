@@ -148,7 +148,8 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
 }
 
 /** Snooze expiry, escalations and reminders (each product's domain policy), then their notifications. */
-export async function runSweepJob(deps: Pick<TickDeps, 'mesh' | 'engine' | 'notify' | 'tuning' | 'now'>): Promise<{ changes: number }> {
+// Partial: tests and scripts drive the sweep without a warehouse; optional deps (e.g. a consumer refresh) still reach it.
+export async function runSweepJob(deps: Pick<TickDeps, 'mesh' | 'engine' | 'notify' | 'tuning'> & Partial<TickDeps>): Promise<{ changes: number }> {
   const mesh = deps.mesh();
   const now = deps.now?.() ?? new Date();
   const changes = await deps.engine.sweep(now.getTime(), (product) => escalationPolicyFor(mesh.catalog, product));
