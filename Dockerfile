@@ -5,9 +5,11 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY core ./core
 COPY config ./config
+COPY sources ./sources
 COPY catalog ./catalog
 COPY checks ./checks
 COPY state ./state
+COPY accountability ./accountability
 COPY notifier ./notifier
 COPY scheduler ./scheduler
 COPY status ./status

@@ -8,6 +8,7 @@
 import type { Defaults, Product } from '../config/types.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import { DEFAULT_SETTINGS } from './kinds/kind.js';
+import { CostLedger, meteredWarehouse, type DomainCost } from './metered-warehouse.js';
 import { errorResults, evaluateProduct, missingTableResults, planProduct, type ProductPlan } from './product-checks.js';
 import type { CheckResult } from './result.js';
 import { DEFAULT_BATCH_SIZE, runScans } from './scan-batch.js';
@@ -41,6 +42,8 @@ export interface CycleOutcome {
   readonly results: readonly CheckResult[];
   /** Statements sent to the warehouse during the cycle. */
   readonly queries: number;
+  /** Statements and milliseconds per domain (shares of batched statements; see metered-warehouse.ts). */
+  readonly cost?: Readonly<Record<string, DomainCost>> | undefined;
   /** Set when the warehouse as a whole could not be used; every affected check is `error`. */
   readonly warehouseProblem?: WarehouseProblem | undefined;
   /**
@@ -72,7 +75,15 @@ export function unavailableCycle(products: readonly Product[], err: unknown, now
   return { results: products.flatMap((p) => errorResults(p, problem, at)), queries, warehouseProblem: problem };
 }
 
-export async function runCheckCycle(warehouse: Warehouse, options: CycleOptions): Promise<CycleOutcome> {
+export async function runCheckCycle(unmetered: Warehouse, options: CycleOptions): Promise<CycleOutcome> {
+  const domainOf = new Map((options.mesh ?? options.products).map((p) => [p.id, p.domain]));
+  for (const p of options.products) domainOf.set(p.id, p.domain);
+  const ledger = new CostLedger((id) => domainOf.get(id));
+  const outcome = await runMeteredCycle(meteredWarehouse(unmetered, ledger, options.products), options);
+  return { ...outcome, cost: ledger.byDomain() };
+}
+
+async function runMeteredCycle(warehouse: Warehouse, options: CycleOptions): Promise<CycleOutcome> {
   const start = warehouse.stats().queries;
   const at = options.now.toISOString();
   const settings = { ...DEFAULT_SETTINGS, ...(options.defaults?.futureToleranceMs !== undefined ? { futureToleranceMs: options.defaults.futureToleranceMs } : {}) };

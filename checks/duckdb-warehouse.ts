@@ -8,6 +8,7 @@
  * exact row count, so freshness needs a declared column here.
  */
 import { realpath } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { DuckdbWarehouseConfig } from '../config/types.js';
 import type { TableRef } from '../config/identifier.js';
@@ -132,6 +133,7 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
         if (limit.signal.aborted) throw limit.signal.reason;
         const onAbort = () => connection.interrupt();
         limit.signal.addEventListener('abort', onAbort, { once: true });
+        const started = performance.now();
         try {
           queries++;
           let reader;
@@ -151,6 +153,7 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
           });
         } finally {
           limit.signal.removeEventListener('abort', onAbort);
+          options?.onStatement?.(performance.now() - started);
         }
       });
     } catch (err) {

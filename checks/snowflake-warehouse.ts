@@ -32,6 +32,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SnowflakeWarehouseConfig } from '../config/types.js';
@@ -567,11 +568,14 @@ export async function openSnowflakeWarehouse(config: SnowflakeWarehouseConfig, o
     try {
       for (let attempt = 1; ; attempt++) {
         connection = await acquire(limit.signal);
+        const sent = performance.now();
         try {
           const result = await executeOn(connection, sql, parameters, limit.signal);
           log?.debug({ op, product: queryOptions?.product, check: queryOptions?.check, rows: result.rows.length, ms: Date.now() - started }, 'Snowflake statement');
+          queryOptions?.onStatement?.(performance.now() - sent);
           return result;
         } catch (err) {
+          queryOptions?.onStatement?.(performance.now() - sent);
           // A pooled session that died while idle fails its next statement with 407002 before running
           // it; retrying once on a fresh connection is safe (and the statement is read-only anyway).
           if (attempt > 1 || limit.signal.aborted || !TERMINATED_CONNECTION_CODES.has(codeOf(err))) throw err;

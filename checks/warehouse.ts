@@ -66,6 +66,12 @@ export interface QueryOptions {
   readonly domain?: string | undefined;
   /** A statement for many products at once (a batched scan): their ids, for QUERY_TAG. */
   readonly products?: readonly string[] | undefined;
+  /**
+   * Called once per statement the adapter sends for this call, with the
+   * milliseconds it took (failed ones too): the monitoring-cost counters
+   * (metered-warehouse.ts) attribute them to the call's products.
+   */
+  readonly onStatement?: ((elapsedMs: number) => void) | undefined;
 }
 
 export interface SqlDialect {

@@ -35,6 +35,10 @@ Usage:
       Exit 0 none hurt in another domain (or acknowledged), 1 some, 2 bad input.
   meshwatch report --tiers --config DIR [--format text|json]
       Products whose tier review (tierReviewedAt, governance.tierReviewEvery) is due, with links to their files. Exit 0, 2.
+  meshwatch report --since 30d|ISO-TIME [--config DIR] [--format text|json|csv] [--table matrix|domains|units|consumers|products]
+      Accountability from the incident history in Redis: which business unit hurt which (incidents,
+      consumer-hours), MTTA/MTTR and monitoring cost per domain, products ranked by harm.
+      CSV prints one table (--table, default matrix). Exit 0, 2.
 
   meshwatch import odcs|dbt SOURCE... --out DIR [--domain ID] [--force]
       Write a config directory from ODCS contracts or dbt manifests (existing files kept without --force). Exit 0, 2.
@@ -141,11 +145,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         );
       }
       case 'report': {
-        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--tiers'), ['config', 'format'], 0);
+        const tiers = rest.includes('--tiers');
+        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--tiers'), ['config', 'since', 'format', 'table'], 0);
         if (wantsHelp) return help(io);
-        // `report --since` (accountability, issue 15) dispatches here too when it lands; --tiers is the tier audit.
-        if (!rest.includes('--tiers')) throw new UsageError('report needs --tiers (tier audits), e.g. meshwatch report --tiers --config DIR');
-        return await (await import('./commands/report-tiers.js')).reportTiersCommand({ config: values.config ?? '.', format: parseFormat(values.format) }, io);
+        return await (await import('./commands/report.js')).reportCommand(
+          { since: values.since, tiers, config: values.config ?? '.', format: values.format, table: values.table },
+          io,
+        );
       }
       case 'import': {
         const force = rest.includes('--force');

@@ -80,13 +80,31 @@ export interface CheckScope {
   readonly duplicateConsumer: boolean;
 }
 
-export function checkDomains(file: string, domains: Workspace['domains'], problems: ConfigProblem[]): void {
+export function checkDomains(file: string, domains: Workspace['domains'], problems: ConfigProblem[], businessUnits?: Workspace['businessUnits']): void {
   const seen = new Map<string, number>();
   domains.forEach((domain, i) => {
     const first = seen.get(domain.id);
     if (first !== undefined) {
       problems.push({ file, path: `domains[${i}].id`, message: `duplicate domain id "${domain.id}" (also at domains[${first}])` });
     } else seen.set(domain.id, i);
+  });
+  // Without a businessUnits section, any name goes (the names only group domains);
+  // with one, a name it lacks is a typo that would send escalations nowhere.
+  if (businessUnits === undefined) return;
+  const names = new Map<string, number>();
+  businessUnits.forEach((unit, i) => {
+    const first = names.get(unit.name);
+    if (first !== undefined) problems.push({ file, path: `businessUnits[${i}].name`, message: `duplicate business unit "${unit.name}" (also at businessUnits[${first}])` });
+    else names.set(unit.name, i);
+  });
+  domains.forEach((domain, i) => {
+    if (domain.businessUnit !== undefined && !names.has(domain.businessUnit)) {
+      problems.push({
+        file,
+        path: `domains[${i}].businessUnit`,
+        message: `unknown business unit "${domain.businessUnit}"${didYouMean(domain.businessUnit, names.keys())}; business units: ${[...names.keys()].join(', ') || '(none)'}`,
+      });
+    }
   });
 }
 

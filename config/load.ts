@@ -166,6 +166,11 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     problems.push({ file, path: 'defaults.schedule', message: schedule });
     return { file, problems, raw };
   }
+  if (raw.digests) {
+    const digestSchedule = parseSchedule(raw.digests.schedule, raw.digests.timezone ?? defaults.timezone);
+    if (typeof digestSchedule === 'string') problems.push({ file, path: 'digests.schedule', message: digestSchedule });
+    else if (digestSchedule.kind !== 'cron') problems.push({ file, path: 'digests.schedule', message: `expected a cron expression like "0 9 * * MON", got an interval "${raw.digests.schedule}"` });
+  }
   const workspace: Workspace = {
     warehouse:
       warehouse.type === 'duckdb'
@@ -190,8 +195,16 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     },
     platform: raw.platform,
     redis: raw.redis,
-    history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms },
-    escalation: { remindMs: raw.escalation.remind.ms },
+    history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms, incidentRetentionMs: raw.history.incidentRetention.ms },
+    escalation: { remindMs: raw.escalation.remind.ms, ...(raw.escalation.escalate === 'off' ? {} : { escalateMs: raw.escalation.escalate.ms }) },
+    businessUnits: raw.businessUnits ?? [],
+    digests: {
+      // Only when configured: a weekly message to every channel is not a default to spring on anyone.
+      enabled: raw.digests?.enabled ?? false,
+      schedule: raw.digests?.schedule ?? '0 9 * * MON',
+      timezone: raw.digests?.timezone ?? defaults.timezone,
+      periodMs: raw.digests?.period.ms ?? 7 * 86_400_000,
+    },
     slack: raw.slack,
     domains: raw.domains,
     governance: {
@@ -268,7 +281,7 @@ export function assembleConfig(
     for (const consumer of entry.consumers) consumers.push(consumer);
   }
   const { workspace, raw } = workspaceEntry;
-  if (raw) checkDomains(workspaceEntry.file, raw.domains, problems);
+  if (raw) checkDomains(workspaceEntry.file, raw.domains, problems, raw.businessUnits);
   if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
   const acknowledged: ConfigProblem[] = [];
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems, undefined, undefined, {

@@ -87,12 +87,35 @@ export const tableSchema = nonEmpty('a table like SCHEMA.TABLE or DB.SCHEMA.TABL
 
 const scheduleText = nonEmpty('a cron expression or an interval like 5m');
 
+/** A duration, or `off`. */
+const escalateSchema = z.union([z.literal('off'), durationSchema], {
+  error: (iss) => `expected a duration like 4h, or off, got ${describeValue(iss.input)}`,
+});
+
+/** Unacknowledged incidents: remind the producer after `remind`, escalate to the business unit after `escalate`. */
+const escalationOverrideSchema = z.strictObject({
+  remind: durationSchema.optional(),
+  /** `off` never escalates. */
+  escalate: escalateSchema.optional(),
+});
+
+const businessUnitSchema = z.strictObject({
+  /** The name `domains[].businessUnit` uses. */
+  name: nonEmpty('a business unit name'),
+  /** Where escalations of this business unit's incidents go. */
+  escalationChannel: channel.optional(),
+  /** Who is named in escalations (a Slack handle or a name). */
+  lead: nonEmpty('a lead like "@jane" or a name').optional(),
+});
+
 const domainSchema = z.strictObject({
   id: idString('a domain id'),
   name: nonEmpty('a domain name'),
   businessUnit: nonEmpty('a business unit name').optional(),
   slackChannel: channel,
   oncall: nonEmpty('a Slack user group like "@sales-oncall"').optional(),
+  /** Overrides `escalation` for this domain's incidents. */
+  escalation: escalationOverrideSchema.optional(),
 });
 
 const duckdbWarehouse = z.strictObject({
@@ -238,14 +261,34 @@ export const workspaceFileSchema = z.strictObject({
     .strictObject({
       results: z.int().min(1).max(10_000).default(100),
       maxAge: durationSchema.default({ text: '30d', ms: 30 * 86_400_000 }),
+      /** How long an incident's history (for `meshwatch report`, digests, MTTA/MTTR) is kept after it resolves. */
+      incidentRetention: durationSchema.default({ text: '400d', ms: 400 * 86_400_000 }),
     })
-    .default({ results: 100, maxAge: { text: '30d', ms: 30 * 86_400_000 } }),
+    .default({ results: 100, maxAge: { text: '30d', ms: 30 * 86_400_000 }, incidentRetention: { text: '400d', ms: 400 * 86_400_000 } }),
   escalation: z
     .strictObject({
       /** A reminder goes to the producer after this long while unacknowledged and not snoozed. */
       remind: durationSchema.default({ text: '1h', ms: 3_600_000 }),
+      /** After this long unacknowledged (and not snoozed), one message to the business unit's escalation channel; `off` never. */
+      escalate: escalateSchema.default({ text: '4h', ms: 4 * 3_600_000 }),
     })
-    .default({ remind: { text: '1h', ms: 3_600_000 } }),
+    .default({ remind: { text: '1h', ms: 3_600_000 }, escalate: { text: '4h', ms: 4 * 3_600_000 } }),
+  /** Business units by the names `domains[].businessUnit` uses: escalation channel and lead. */
+  businessUnits: z.array(businessUnitSchema, { error: (iss) => `expected a list of business units, got ${describeValue(iss.input)}` }).optional(),
+  /** Weekly accountability digests to each producer domain, consumer domain and the platform channel; off without this section. */
+  digests: z
+    .strictObject({
+      /** Cron, in `timezone`. */
+      schedule: nonEmpty('a cron expression like "0 9 * * MON"').default('0 9 * * MON'),
+      timezone: nonEmpty('an IANA time zone like UTC or Europe/Berlin')
+        .refine(isValidTimezone, { error: (iss) => `expected an IANA time zone like UTC or Europe/Berlin, got ${describeValue(iss.input)}` })
+        .optional(),
+      /** The period a digest covers (and the previous one it is compared with). */
+      period: durationSchema.default({ text: '7d', ms: 7 * 86_400_000 }),
+      /** `false` turns digests off. */
+      enabled: z.boolean().default(true),
+    })
+    .optional(),
   /** Slack connection settings; read by the Slack app, kept opaque here. */
   slack: z.record(z.string(), z.unknown()).optional(),
   domains: z

@@ -39,10 +39,28 @@ export interface HistorySettings {
   /** Results kept per product. */
   readonly results: number;
   readonly maxAgeMs: number;
+  /** How long an incident's history is kept after it resolves (`history.incidentRetention`). */
+  readonly incidentRetentionMs: number;
 }
 
 export interface EscalationSettings {
   readonly remindMs: number;
+  /** Undefined: never escalate (`escalate: off`). */
+  readonly escalateMs?: number | undefined;
+}
+
+export interface BusinessUnit {
+  readonly name: string;
+  readonly escalationChannel?: string | undefined;
+  readonly lead?: string | undefined;
+}
+
+export interface DigestSettings {
+  readonly enabled: boolean;
+  /** A cron pattern. */
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly periodMs: number;
 }
 
 export interface GovernanceSettings {
@@ -63,6 +81,9 @@ export interface Workspace {
   readonly redis: RedisSettings;
   readonly history: HistorySettings;
   readonly escalation: EscalationSettings;
+  /** `businessUnits` of meshwatch.yaml; empty when absent. */
+  readonly businessUnits: readonly BusinessUnit[];
+  readonly digests: DigestSettings;
   readonly defaults: Defaults;
   readonly platform: { readonly slackChannel?: string | undefined };
   readonly slack?: Record<string, unknown> | undefined;

@@ -8,10 +8,11 @@
  * opened as its own root is re-linked once its upstream turns out broken.
  */
 import type { Catalog } from '../catalog/catalog.js';
+import { impactOf } from '../catalog/impact.js';
 import { buildIncidents } from '../checks/incidents.js';
 import type { CheckResult } from '../checks/result.js';
 import type { WarehouseProblem } from '../checks/warehouse.js';
-import type { IncidentChange, IncidentEngine, IncidentRecord } from '../state/incident-engine.js';
+import type { Affected, IncidentChange, IncidentEngine, IncidentRecord } from '../state/incident-engine.js';
 import type { PlatformHealthStore } from '../state/platform-health.js';
 import type { Notification } from './notification.js';
 import { NotificationPlanner } from './plan.js';
@@ -71,6 +72,22 @@ function asResults(record: IncidentRecord, at: string): CheckResult[] {
   }));
 }
 
+/** Owners and hurt consumers of a failing product, as the incident history records them. */
+export function affectedOf(catalog: Catalog, product: string, rootCause: string, brokenColumns: readonly string[] | undefined): Affected {
+  const owner = catalog.products.get(product);
+  const domain = owner ? catalog.domain(owner.domain) : undefined;
+  const rootDomainId = catalog.products.get(rootCause)?.domain;
+  const rootDomain = rootDomainId ? catalog.domain(rootDomainId) : undefined;
+  const consumers: Record<string, { domain: string; businessUnit?: string | undefined }> = {};
+  if (owner) {
+    for (const c of impactOf(catalog, product, brokenColumns).consumers) consumers[c.id] = { domain: c.domain, businessUnit: c.businessUnit };
+  }
+  return {
+    owner: { domain: owner?.domain, businessUnit: domain?.businessUnit, tier: owner?.tier, rootDomain: rootDomainId, rootBusinessUnit: rootDomain?.businessUnit },
+    consumers,
+  };
+}
+
 export async function applyTick(ctx: TickContext, input: TickInput): Promise<TickApplied> {
   const { catalog, engine } = ctx;
   const planner = new NotificationPlanner(catalog, engine);
@@ -112,6 +129,7 @@ export async function applyTick(ctx: TickContext, input: TickInput): Promise<Tic
           brokenColumns: incident.brokenColumns,
           rootCause: incident.rootCause,
           rootIncident,
+          affected: affectedOf(catalog, incident.product, incident.rootCause, incident.brokenColumns),
         },
         `${input.opId}-observe`,
         input.tickMs,

@@ -44,6 +44,85 @@ const affectedConsumer = z.object({
   columns: z.array(z.string()),
 });
 
+const durationStats = z.object({ count: z.number(), meanMs: z.number().optional(), p90Ms: z.number().optional() });
+
+/** One product line of a digest. `checks` is left out where the product's tier hides it from the audience. */
+const digestProduct = z.object({
+  product: z.string(),
+  domain: z.string(),
+  tier: z.string().optional(),
+  incidents: z.number(),
+  consumerHours: z.number(),
+  availability: z.number().optional(),
+  checks: z.array(z.string()).optional(),
+  /** Restricted product of another domain: only its name, owner and figures are shown. */
+  redacted: z.boolean().optional(),
+});
+
+/**
+ * A weekly digest's content as data (transition `digest`): the log notifier
+ * prints it, Slack renders it, `renderDigestText` (accountability/digest.ts)
+ * writes it as plain text. Figures are defined in accountability/figures.ts.
+ */
+export const digestSchema = z.object({
+  kind: z.enum(['producer', 'consumer', 'platform']),
+  /** The domain it is for (producer and consumer digests). */
+  domain: z.string().optional(),
+  businessUnit: z.string().optional(),
+  period: z.object({ from: z.string(), to: z.string() }),
+  previous: z.object({ from: z.string(), to: z.string() }),
+  /** producer: your incidents, whom you hurt, how fast you were, the products that broke most. */
+  producer: z
+    .object({
+      incidents: z.number(),
+      breakages: z.number(),
+      reachedOtherBusinessUnits: z.number(),
+      consumerHours: z.number(),
+      previousConsumerHours: z.number(),
+      hurt: z.array(z.object({ businessUnit: z.string(), consumers: z.array(z.string()), incidents: z.number(), consumerHours: z.number() })),
+      mtta: durationStats,
+      mttr: durationStats,
+      previousMtta: durationStats,
+      previousMttr: durationStats,
+      unacknowledged: z.number(),
+      open: z.number(),
+      topProducts: z.array(digestProduct),
+      cost: z.object({ statements: z.number(), seconds: z.number() }).optional(),
+    })
+    .optional(),
+  /** consumer: what broke you, who owns it, how fast they fixed it. */
+  consumer: z
+    .object({
+      incidents: z.number(),
+      consumerHours: z.number(),
+      previousConsumerHours: z.number(),
+      consumersHurt: z.array(z.string()),
+      owners: z.array(
+        z.object({
+          domain: z.string(),
+          businessUnit: z.string(),
+          products: z.array(digestProduct),
+          incidents: z.number(),
+          consumerHours: z.number(),
+          mtta: durationStats,
+          mttr: durationStats,
+        }),
+      ),
+    })
+    .optional(),
+  /** platform: the cross-BU matrix, top offenders, most improved. */
+  platform: z
+    .object({
+      matrix: z.array(z.object({ producerBusinessUnit: z.string(), consumerBusinessUnit: z.string(), incidents: z.number(), consumerHours: z.number() })),
+      topOffenders: z.array(z.object({ domain: z.string(), businessUnit: z.string(), incidents: z.number(), consumerHours: z.number(), mttr: durationStats })),
+      mostImproved: z.array(z.object({ domain: z.string(), businessUnit: z.string(), consumerHours: z.number(), previousConsumerHours: z.number() })),
+      topProducts: z.array(digestProduct),
+    })
+    .optional(),
+});
+
+export type Digest = z.infer<typeof digestSchema>;
+
 export const notificationSchema = z.object({
   type: z.literal('notification'),
   /** Deterministic: incident, audience, channel, transition, sequence. Also the notify job's id. */
@@ -74,6 +153,21 @@ export const notificationSchema = z.object({
   by: z.string().optional(),
   until: z.string().optional(),
   reason: z.string().optional(),
+  /** reminder / escalated: the on-call group to mention again (the domain's `oncall`). */
+  mention: z.string().optional(),
+  /** escalated: where it went and why. The consumers still hurt are in `consumers`. */
+  escalation: z
+    .object({
+      businessUnit: z.string().optional(),
+      lead: z.string().optional(),
+      /** How long it has been open without an acknowledgement, in ms. */
+      unacknowledgedMs: z.number(),
+      /** The producer's channel, where the alert and its buttons are. */
+      producerChannel: z.string().optional(),
+    })
+    .optional(),
+  /** digest: the content (see digestSchema). */
+  digest: digestSchema.optional(),
   /** subscribed / unsubscribed: the Slack subscription this is about. */
   subscription: z
     .object({

@@ -17,6 +17,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { impactOf } from '../catalog/impact.js';
 import type { IncidentChange, IncidentEngine, IncidentRecord } from '../state/incident-engine.js';
 import type { HealthChange } from '../state/platform-health.js';
+import { escalationChannel } from './escalation.js';
 import { channelSlug, type Notification } from './notification.js';
 
 interface Wanted {
@@ -88,6 +89,7 @@ export class NotificationPlanner {
       if (!record) continue;
       const transition = change.transition;
       out.push(this.producer(record, transition, change.seq, at));
+      if (transition === 'escalated') out.push(this.escalation(record, change.seq, at));
       const isRoot = record.root === record.id;
       if (transition === 'opened' || transition === 'updated') {
         const root = isRoot ? record : await load(record.root);
@@ -177,6 +179,39 @@ export class NotificationPlanner {
         ? { impact: { consumers: impact.consumers.length, products: impact.products.length, domains: [...impact.domains], businessUnits: [...impact.businessUnits] } }
         : {}),
       ...operator(record, transition),
+      ...((transition === 'reminder' || transition === 'escalated') && domain?.oncall ? { mention: domain.oncall } : {}),
+    };
+  }
+
+  /**
+   * An escalation to the producer business unit's escalation channel:
+   * unacknowledged for `escalation.escalate`, naming the consumers it still
+   * hurts (its impact now, column-aware, as the producer alert counts them).
+   */
+  private escalation(record: IncidentRecord, seq: number, at: string): Notification {
+    const product = this.catalog.products.get(record.product);
+    const domain = this.catalog.domain(product?.domain ?? '');
+    const target = escalationChannel(this.catalog, record.product);
+    const hurt = product ? impactOf(this.catalog, record.product, record.brokenColumns).consumers : [];
+    const consumers: Record<string, string[]> = {};
+    for (const c of hurt) consumers[c.id] = [...(c.columns ?? [])];
+    const escalatedAt = record.escalatedAt ? Date.parse(record.escalatedAt) : Date.parse(at);
+    return {
+      ...base(record, at),
+      id: `${record.id}-escalation-${channelSlug(target.channel)}-escalated-${seq}`,
+      incident: record.id,
+      audience: 'producer',
+      channel: target.channel,
+      transition: 'escalated',
+      state: record.state,
+      consumers: this.describeConsumers(consumers),
+      ...(domain?.oncall ? { mention: domain.oncall } : {}),
+      escalation: {
+        ...(target.businessUnit ? { businessUnit: target.businessUnit } : {}),
+        ...(target.unit?.lead ? { lead: target.unit.lead } : {}),
+        unacknowledgedMs: escalatedAt - Date.parse(record.openedAt),
+        ...(domain?.slackChannel ? { producerChannel: domain.slackChannel } : {}),
+      },
     };
   }
 

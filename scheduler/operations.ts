@@ -17,7 +17,7 @@ export interface OperationResult {
 }
 
 export async function operateIncident(
-  deps: { redis: Redis; prefix: string; catalog: Catalog; retentionMs: number },
+  deps: { redis: Redis; prefix: string; catalog: Catalog; retentionMs: number; historyRetentionMs?: number | undefined },
   id: string,
   operation: Operation,
   by: string,
@@ -25,7 +25,7 @@ export async function operateIncident(
   until?: Date,
 ): Promise<OperationResult> {
   const keys = new RedisKeys(deps.prefix);
-  const engine = new IncidentEngine(deps.redis, keys, deps.retentionMs);
+  const engine = new IncidentEngine(deps.redis, keys, deps.retentionMs, deps.historyRetentionMs ?? deps.catalog.config.workspace.history.incidentRetentionMs);
   const change = await engine.operate(id, operation, by, now.getTime(), until?.getTime());
   const notifications = await new NotificationPlanner(deps.catalog, engine).plan(change, `op-${id}-${change.seq}`, now.toISOString());
   const queues = createQueues(deps.redis, deps.prefix);

@@ -1,7 +1,7 @@
 /**
  * Makes the queue's job schedulers match the config: one per distinct
  * schedule (all products on that schedule are checked by its tick), plus the
- * incident sweep. New ones are added, changed ones updated, removed ones
+ * incident sweep and the weekly digest (`digests.schedule`). New ones are added, changed ones updated, removed ones
  * removed; unchanged ones are left alone so their next run is kept. Runs under
  * a Redis lock, one replica at a time; `upsertJobScheduler` is itself atomic,
  * so replicas starting together never duplicate schedulers or jobs.
@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.js';
 import type { RedisKeys } from '../state/keys.js';
 import type { Redis } from '../state/redis.js';
 import type { MeshSnapshot } from './config-source.js';
+import { DIGEST_SCHEDULER } from './digest-job.js';
 import { withLock } from './lock.js';
 import { SWEEP_SCHEDULER, tickJobOptions, type JobTuning } from './queues.js';
 
@@ -32,6 +33,18 @@ export function sweepEveryMs(remindMs: number): number {
   return Math.max(1_000, Math.min(60_000, Math.floor(remindMs / 4)));
 }
 
+/** The shortest remind or escalate interval of any domain: the sweep looks four times as often. */
+function sweepBasisMs(mesh: MeshSnapshot): number {
+  const { escalation, domains } = mesh.config.workspace;
+  let ms = escalation.remindMs;
+  if (escalation.escalateMs !== undefined) ms = Math.min(ms, escalation.escalateMs);
+  for (const d of domains) {
+    if (d.escalation?.remind) ms = Math.min(ms, d.escalation.remind.ms);
+    if (d.escalation?.escalate && d.escalation.escalate !== 'off') ms = Math.min(ms, d.escalation.escalate.ms);
+  }
+  return ms;
+}
+
 export async function reconcileSchedulers(
   deps: { queue: Queue; redis: Redis; keys: RedisKeys; logger: Logger },
   mesh: MeshSnapshot,
@@ -47,7 +60,10 @@ export async function reconcileSchedulers(
       data: { scheduler: id },
     });
   }
-  wanted.set(SWEEP_SCHEDULER, { repeat: { every: sweepEveryMs(mesh.config.workspace.escalation.remindMs) }, name: 'sweep', data: {} });
+  wanted.set(SWEEP_SCHEDULER, { repeat: { every: sweepEveryMs(sweepBasisMs(mesh)) }, name: 'sweep', data: {} });
+  const { digests } = mesh.config.workspace;
+  // No `immediately`: a digest covers the week up to its scheduled time, not a restart's.
+  if (digests.enabled) wanted.set(DIGEST_SCHEDULER, { repeat: { pattern: digests.schedule, tz: digests.timezone }, name: 'digest', data: {} });
 
   return withLock(deps.redis, deps.keys.reconcileLock(), 60_000, 120_000, async () => {
     const report: ReconcileReport = { added: [], updated: [], removed: [], kept: [] };

@@ -29,6 +29,9 @@ import { runNotifyJob } from './notify-worker.js';
 import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
 import { reconcileSchedulers } from './reconcile.js';
 import { runSweepJob, runTickJob, type OpenWarehouse, type TickSummary } from './tick.js';
+import { runDigestJob } from './digest-job.js';
+import { CostStore } from '../state/cost-store.js';
+import { IncidentHistory } from '../state/incident-history.js';
 
 export interface WorkerTuning {
   /** BullMQ job lock; a worker that dies loses its job to stall detection after about this long. */
@@ -91,6 +94,8 @@ export class MeshwatchService {
   private readonly tuning: JobTuning;
   private readonly workerTuning: WorkerTuning;
   engine!: IncidentEngine;
+  history!: IncidentHistory;
+  cost!: CostStore;
   results!: ResultStore;
   health!: PlatformHealthStore;
   replicas!: ReplicaRegistry;
@@ -134,7 +139,10 @@ export class MeshwatchService {
     await this.warnOnEvictionPolicy();
 
     const retentionMs = this.mesh.config.workspace.history.maxAgeMs;
-    this.engine = new IncidentEngine(this.redis, this.keys, retentionMs);
+    const historyRetentionMs = this.mesh.config.workspace.history.incidentRetentionMs;
+    this.engine = new IncidentEngine(this.redis, this.keys, retentionMs, historyRetentionMs);
+    this.history = new IncidentHistory(this.redis, this.keys, historyRetentionMs);
+    this.cost = new CostStore(this.redis, this.keys, historyRetentionMs);
     this.results = new ResultStore(this.redis, this.keys);
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
@@ -199,6 +207,7 @@ export class MeshwatchService {
       engine: this.engine,
       results: this.results,
       health: this.health,
+      cost: this.cost,
       notify: this.queues.notify,
       tuning: this.tuning,
       logger: this.logger,
@@ -212,7 +221,9 @@ export class MeshwatchService {
       CHECKS_QUEUE,
       async (job: Job) => {
         try {
-          return job.name === 'sweep' ? await runSweepJob(tickDeps) : await runTickJob(tickDeps, job);
+          if (job.name === 'sweep') return await runSweepJob(tickDeps);
+          if (job.name === 'digest') return await runDigestJob({ ...tickDeps, history: this.history }, job);
+          return await runTickJob(tickDeps, job);
         } catch (err) {
           // Config and other user errors do not get better with retries.
           if (err instanceof MeshwatchError && err.origin === 'user') throw new UnrecoverableError(`${err.code}: ${err.message}`);
@@ -228,8 +239,9 @@ export class MeshwatchService {
         maxStalledCount: 2,
       },
     );
-    checks.on('completed', (job: Job, summary: TickSummary | { changes: number }) => {
+    checks.on('completed', (job: Job, summary: TickSummary | { changes: number } | { digests: number }) => {
       if (job.name === 'tick') this.logger.info({ job: job.id, ...summary }, 'tick done');
+      if (job.name === 'digest') this.logger.info({ job: job.id, ...summary }, 'digests queued');
     });
     checks.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'check job failed'));
     const notify = new Worker(

@@ -16,7 +16,9 @@ import { MeshwatchError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { applyTick } from '../notifier/apply-tick.js';
 import type { Notification } from '../notifier/notification.js';
+import { escalationPolicyFor } from '../notifier/escalation.js';
 import { NotificationPlanner } from '../notifier/plan.js';
+import type { CostStore } from '../state/cost-store.js';
 import type { IncidentEngine } from '../state/incident-engine.js';
 import type { PlatformHealthStore } from '../state/platform-health.js';
 import type { ResultStore } from '../state/result-store.js';
@@ -31,6 +33,8 @@ export interface TickDeps {
   readonly engine: IncidentEngine;
   readonly results: ResultStore;
   readonly health: PlatformHealthStore;
+  /** Monitoring cost counters (statements and seconds per domain); none: not counted. */
+  readonly cost?: CostStore | undefined;
   readonly notify: Queue;
   readonly tuning: JobTuning;
   readonly logger: Logger;
@@ -113,6 +117,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
 
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
+  if (deps.cost && outcome.cost) await deps.cost.add(now.getTime(), outcome.cost);
   const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
@@ -142,11 +147,12 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
   };
 }
 
-/** Snooze expiry and reminders, then their notifications. */
-export async function runSweepJob(deps: TickDeps): Promise<{ changes: number }> {
+/** Snooze expiry, escalations and reminders (each product's domain policy), then their notifications. */
+// Partial: tests and scripts drive the sweep without a warehouse; optional deps (e.g. a consumer refresh) still reach it.
+export async function runSweepJob(deps: Pick<TickDeps, 'mesh' | 'engine' | 'notify' | 'tuning'> & Partial<TickDeps>): Promise<{ changes: number }> {
   const mesh = deps.mesh();
   const now = deps.now?.() ?? new Date();
-  const changes = await deps.engine.sweep(now.getTime(), mesh.config.workspace.escalation.remindMs);
+  const changes = await deps.engine.sweep(now.getTime(), (product) => escalationPolicyFor(mesh.catalog, product));
   const planner = new NotificationPlanner(mesh.catalog, deps.engine);
   const notifications = await planner.planAll(changes, `sweep-${now.getTime()}`, now.toISOString());
   await enqueueNotifications(deps.notify, notifications, deps.tuning);

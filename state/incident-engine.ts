@@ -15,6 +15,7 @@
  * | open, acknowledged, snoozed  | fail with a check not failing before      | (same)       | updated      |
  * | open, acknowledged, snoozed  | root cause changes (re-linked)            | (same)       | updated      |
  * | open                         | `escalation.remind` since the last alert  | open         | reminder     |
+ * | open, own root, never escalated | `escalation.escalate` since opened or since the last snooze ended | open | escalated |
  * | open, snoozed                | ack (who, when)                           | acknowledged | acknowledged |
  * | open, acknowledged           | snooze until T (who, when)                | snoozed      | snoozed      |
  * | snoozed                      | unsnooze (who, when), or T passes         | open         | unsnoozed    |
@@ -26,11 +27,15 @@
  * new one. Each transition that is notified bumps the incident's `seq`, which
  * makes the notify job ids unique and deterministic.
  *
+ * Every transition (and each consumer newly hurt) is also written to the
+ * incident's history document in the same script: see incident-history.ts.
+ *
  * Consumer channels hear once per channel per ROOT incident: the root
  * incident keeps, per channel, the consumers, columns and failing products
  * that channel was told about; a caused incident merges into that record and
  * the channel gets `updated` only when something new is in it.
  */
+import { createHash } from 'node:crypto';
 import { MeshwatchError } from '../core/errors.js';
 import type { RedisKeys } from './keys.js';
 import type { Redis } from './redis.js';
@@ -61,9 +66,11 @@ export interface IncidentRecord {
   readonly unsnoozedAt?: string | undefined;
   readonly resolvedBy?: string | undefined;
   readonly resolvedAt?: string | undefined;
+  /** When the escalation policy escalated it (once per incident). */
+  readonly escalatedAt?: string | undefined;
 }
 
-export type Transition = 'opened' | 'updated' | 'reminder' | 'acknowledged' | 'snoozed' | 'unsnoozed' | 'resolved';
+export type Transition = 'opened' | 'updated' | 'reminder' | 'acknowledged' | 'snoozed' | 'unsnoozed' | 'resolved' | 'escalated';
 
 /** What one engine call did to one incident. */
 export interface IncidentChange {
@@ -92,10 +99,43 @@ export class IncidentError extends MeshwatchError {
   }
 }
 
+/**
+ * History (see incident-history.ts) is written by the same script as the
+ * transition, so a crash cannot keep one without the other. The document is
+ * one JSON string per incident; `HISTORY_LUA` holds the helpers every script
+ * shares. Events are capped (the first, `opened`, is always kept) so that a
+ * month of hourly reminders cannot grow one document without bound.
+ */
+/** Events kept per incident document. */
+export const MAX_HISTORY_EVENTS = 200;
+
+const HISTORY_LUA = `
+local MAX_EVENTS = ${MAX_HISTORY_EVENTS}
+local function hist_load(hkey)
+  local raw = redis.call('GET', hkey)
+  if raw then return cjson.decode(raw) end
+  return nil
+end
+local function hist_event(doc, event)
+  if doc.events == nil then doc.events = {} end
+  table.insert(doc.events, event)
+  while #doc.events > MAX_EVENTS do
+    table.remove(doc.events, 2)
+    doc.droppedEvents = (doc.droppedEvents or 0) + 1
+  end
+end
+local function hist_save(hkey, doc)
+  redis.call('SET', hkey, cjson.encode(doc), 'KEEPTTL')
+end
+`;
+
 // KEYS: seq, productIncident, productOp, openZset, allZset. ARGV: incidentKeyPrefix, product, nowMs, opId,
 // checksJson, brokenColumnsJson ('' = whole product), rootCause, rootIncident ('' = itself), tickMs,
-// relinkOnly ('1': only the root may change; the product was not checked in this tick).
-const OBSERVE = `
+// relinkOnly ('1': only the root may change; the product was not checked in this tick), historyPrefix,
+// affectedJson ({ owner = {domain, businessUnit, tier, rootDomain, rootBusinessUnit}, consumers = {id = {domain, businessUnit}} }),
+// affectedHash (of affectedJson: unchanged and nothing notified = nothing to write).
+// KEYS[6]: history index.
+const OBSERVE = HISTORY_LUA + `
 local memo = redis.call('GET', KEYS[3])
 if memo then
   local m = cjson.decode(memo)
@@ -150,12 +190,52 @@ else
     transition = 'updated'
   end
 end
+-- A repeat of the last observation (same owners and consumers, nothing notified) leaves the
+-- history as it is: skipping the JSON round trip keeps a long outage's ticks cheap.
+local sameAffected = transition == 'seen' and redis.call('HGET', ARGV[1] .. id, 'affectedHash') == ARGV[13]
+if not sameAffected then
+  redis.call('HSET', ARGV[1] .. id, 'affectedHash', ARGV[13])
+  local hkey = ARGV[11] .. id
+  local affected = cjson.decode(ARGV[12])
+  local doc = hist_load(hkey)
+  local changed = false
+  if not doc then
+    doc = {id = id, product = ARGV[2], openedAt = redis.call('HGET', ARGV[1] .. id, 'openedAt'), consumers = {}, events = {}}
+    redis.call('ZADD', KEYS[6], '+inf', id)
+    changed = true
+  end
+  if type(affected.owner) == 'table' then
+    for k, v in pairs(affected.owner) do
+      if doc[k] ~= v then doc[k] = v; changed = true end
+    end
+  end
+  if type(affected.consumers) == 'table' then
+    for cid, c in pairs(affected.consumers) do
+      if doc.consumers[cid] == nil then
+        c.since = now
+        doc.consumers[cid] = c
+        changed = true
+      end
+    end
+  end
+  local incidentKey = ARGV[1] .. id
+  local rootCause = redis.call('HGET', incidentKey, 'rootCause')
+  if doc.rootCause ~= rootCause then doc.rootCause = rootCause; changed = true end
+  doc.root = redis.call('HGET', incidentKey, 'root')
+  if transition ~= 'seen' then
+    doc.checks = cjson.decode(redis.call('HGET', incidentKey, 'checks'))
+    hist_event(doc, {at = now, t = transition, rootCause = rootCause})
+    changed = true
+  end
+  if changed then hist_save(hkey, doc) end
+end
 redis.call('SET', KEYS[3], cjson.encode({op = ARGV[4], incident = id, transition = transition, seq = seq, previousRoot = previousRoot}), 'PX', 86400000)
 return {id, transition, tostring(seq), previousRoot}
 `;
 
-// KEYS: productIncident, productOp, openZset. ARGV: incidentKeyPrefix, nowMs, opId, by, ttlMs, channelsSuffix.
-const RESOLVE_PRODUCT = `
+// KEYS: productIncident, productOp, openZset, historyIndex. ARGV: incidentKeyPrefix, nowMs, opId, by, ttlMs, channelsSuffix,
+// historyPrefix, historyTtlMs.
+const RESOLVE_PRODUCT = HISTORY_LUA + `
 local memo = redis.call('GET', KEYS[2])
 if memo then
   local m = cjson.decode(memo)
@@ -170,12 +250,37 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], id)
 redis.call('PEXPIRE', key, ARGV[5])
 redis.call('PEXPIRE', key .. ARGV[6], ARGV[5])
+local hkey = ARGV[7] .. id
+local doc = hist_load(hkey)
+if doc then
+  doc.resolvedAt = ARGV[2]
+  if ARGV[4] ~= '' then doc.resolvedBy = ARGV[4] end
+  local event = {at = ARGV[2], t = 'resolved'}
+  if ARGV[4] ~= '' then event.by = ARGV[4] end
+  hist_event(doc, event)
+  hist_save(hkey, doc)
+  redis.call('PEXPIRE', hkey, ARGV[8])
+  redis.call('ZADD', KEYS[4], ARGV[2], id)
+end
 redis.call('SET', KEYS[2], cjson.encode({op = ARGV[3], incident = id, transition = 'resolved', seq = seq}), 'PX', 86400000)
 return {id, 'resolved', tostring(seq), ''}
 `;
 
-// KEYS: incident. ARGV: operation, by, nowMs, untilMs.
-const OPERATE = `
+// KEYS: incident, history document. ARGV: operation, by, nowMs, untilMs.
+const OPERATE = HISTORY_LUA + `
+local function record(transition)
+  local doc = hist_load(KEYS[2])
+  if not doc then return end
+  local event = {at = ARGV[3], t = transition, by = ARGV[2]}
+  if transition == 'acknowledged' and doc.acknowledgedAt == nil then
+    -- The first acknowledgement is the one MTTA measures.
+    doc.acknowledgedAt = ARGV[3]
+    doc.acknowledgedBy = ARGV[2]
+  end
+  if transition == 'snoozed' then event['until'] = ARGV[4] end
+  hist_event(doc, event)
+  hist_save(KEYS[2], doc)
+end
 local key = KEYS[1]
 local state = redis.call('HGET', key, 'state')
 if not state then return {'err', 'INCIDENT_NOT_FOUND'} end
@@ -185,35 +290,64 @@ if op == 'ack' then
   if state == 'acknowledged' then return {'err', 'INCIDENT_STATE', state} end
   redis.call('HSET', key, 'state', 'acknowledged', 'acknowledgedBy', by, 'acknowledgedAt', now)
   redis.call('HDEL', key, 'snoozedUntil')
+  record('acknowledged')
   return {'ok', 'acknowledged', tostring(redis.call('HINCRBY', key, 'seq', 1))}
 elseif op == 'snooze' then
   redis.call('HSET', key, 'state', 'snoozed', 'snoozedBy', by, 'snoozedAt', now, 'snoozedUntil', ARGV[4])
+  record('snoozed')
   return {'ok', 'snoozed', tostring(redis.call('HINCRBY', key, 'seq', 1))}
 elseif op == 'unsnooze' then
   if state ~= 'snoozed' then return {'err', 'INCIDENT_STATE', state} end
   redis.call('HSET', key, 'state', 'open', 'unsnoozedBy', by, 'unsnoozedAt', now, 'lastAlertAt', now)
   redis.call('HDEL', key, 'snoozedUntil')
+  record('unsnoozed')
   return {'ok', 'unsnoozed', tostring(redis.call('HINCRBY', key, 'seq', 1))}
 end
 return {'err', 'INCIDENT_STATE', state}
 `;
 
-// KEYS: incident. ARGV: nowMs, remindMs. Snooze expiry and reminders, decided against the stored times.
-const SWEEP_ONE = `
+// KEYS: incident, history document. ARGV: nowMs, remindMs, escalateMs ('' = never).
+// Snooze expiry, escalation and reminders, decided against the stored times.
+// Escalation: once per incident, `escalateMs` after it opened or after its
+// last snooze ended (whoever snoozed it had looked at it), while open; it
+// counts as an alert, so the next reminder is `remindMs` after it. Caused
+// incidents (root elsewhere) are reminded but never escalated.
+const SWEEP_ONE = HISTORY_LUA + `
 local key = KEYS[1]
 local state = redis.call('HGET', key, 'state')
 local now = tonumber(ARGV[1])
+local function record(transition, by)
+  local doc = hist_load(KEYS[2])
+  if not doc then return end
+  local event = {at = ARGV[1], t = transition}
+  if by then event.by = by end
+  if transition == 'escalated' then doc.escalatedAt = ARGV[1] end
+  hist_event(doc, event)
+  hist_save(KEYS[2], doc)
+end
 if state == 'snoozed' then
   local untilMs = tonumber(redis.call('HGET', key, 'snoozedUntil') or '0')
   if untilMs <= now then
     redis.call('HSET', key, 'state', 'open', 'unsnoozedBy', 'snooze expired', 'unsnoozedAt', ARGV[1], 'lastAlertAt', ARGV[1])
     redis.call('HDEL', key, 'snoozedUntil')
+    record('unsnoozed', 'snooze expired')
     return {'unsnoozed', tostring(redis.call('HINCRBY', key, 'seq', 1))}
   end
 elseif state == 'open' then
+  -- A caused incident is not escalated: its root's owners are the ones to move.
+  local caused = redis.call('HGET', key, 'root') ~= redis.call('HGET', key, 'id')
+  if ARGV[3] ~= '' and not caused and not redis.call('HGET', key, 'escalatedAt') then
+    local from = math.max(tonumber(redis.call('HGET', key, 'openedAt') or '0'), tonumber(redis.call('HGET', key, 'unsnoozedAt') or '0'))
+    if from + tonumber(ARGV[3]) <= now then
+      redis.call('HSET', key, 'escalatedAt', ARGV[1], 'lastAlertAt', ARGV[1])
+      record('escalated')
+      return {'escalated', tostring(redis.call('HINCRBY', key, 'seq', 1))}
+    end
+  end
   local last = tonumber(redis.call('HGET', key, 'lastAlertAt') or '0')
   if last + tonumber(ARGV[2]) <= now then
     redis.call('HSET', key, 'lastAlertAt', ARGV[1])
+    record('reminder')
     return {'reminder', tostring(redis.call('HINCRBY', key, 'seq', 1))}
   end
 end
@@ -292,6 +426,7 @@ function parseRecord(hash: Record<string, string>): IncidentRecord | undefined {
     ...(hash.snoozedUntil ? { snoozedUntil: iso(hash.snoozedUntil) } : {}),
     ...(hash.unsnoozedBy ? { unsnoozedBy: hash.unsnoozedBy, unsnoozedAt: iso(hash.unsnoozedAt) } : {}),
     ...(hash.resolvedAt ? { resolvedBy: hash.resolvedBy || undefined, resolvedAt: iso(hash.resolvedAt) } : {}),
+    ...(hash.escalatedAt ? { escalatedAt: iso(hash.escalatedAt) } : {}),
   };
 }
 
@@ -302,6 +437,26 @@ export interface FailureObservation {
   readonly rootCause: string;
   /** Incident id of the root; undefined when the product is its own root. */
   readonly rootIncident?: string | undefined;
+  /** Who owns it and who it hurts now, for the history (merged: a consumer once hurt stays in it). */
+  readonly affected?: Affected | undefined;
+}
+
+/** What the history learns about an incident from the catalog at each observation. */
+export interface Affected {
+  readonly owner: {
+    readonly domain?: string | undefined;
+    readonly businessUnit?: string | undefined;
+    readonly tier?: string | undefined;
+    readonly rootDomain?: string | undefined;
+    readonly rootBusinessUnit?: string | undefined;
+  };
+  readonly consumers: Readonly<Record<string, { readonly domain: string; readonly businessUnit?: string | undefined }>>;
+}
+
+/** The escalation policy of one incident's product (per-domain overrides applied). */
+export interface EscalationPolicy {
+  readonly remindMs: number;
+  readonly escalateMs?: number | undefined;
 }
 
 export type Operation = 'ack' | 'snooze' | 'unsnooze' | 'resolve';
@@ -312,6 +467,8 @@ export class IncidentEngine {
     private readonly keys: RedisKeys,
     /** How long resolved incidents (and what was told about them) stay readable. */
     private readonly retentionMs: number,
+    /** How long an incident's history stays after it resolves (`history.incidentRetention`). */
+    private readonly historyRetentionMs = 400 * 86_400_000,
   ) {}
 
   private incidentPrefix(): string {
@@ -320,14 +477,16 @@ export class IncidentEngine {
 
   /** Records a failing product in a tick: opens, updates, re-links or counts its incident. */
   async observe(observation: FailureObservation, opId: string, tickMs: number, nowMs: number, relinkOnly = false): Promise<IncidentChange> {
+    const affected = encodeAffected(observation.affected);
     const reply = (await this.redis.eval(
       OBSERVE,
-      5,
+      6,
       this.keys.incidentSeq(),
       this.keys.productIncident(observation.product),
       this.keys.productOp(observation.product),
       this.keys.openIncidents(),
       this.keys.allIncidents(),
+      this.keys.historyIndex(),
       this.incidentPrefix(),
       observation.product,
       String(nowMs),
@@ -338,6 +497,9 @@ export class IncidentEngine {
       observation.rootIncident ?? '',
       String(tickMs),
       relinkOnly ? '1' : '0',
+      this.keys.incidentHistory(''),
+      affected,
+      createHash('sha1').update(affected).digest('hex'),
     )) as [string, string, string, string];
     return {
       incident: reply[0],
@@ -352,16 +514,19 @@ export class IncidentEngine {
   async resolveProduct(product: string, opId: string, nowMs: number, by = ''): Promise<IncidentChange | undefined> {
     const reply = (await this.redis.eval(
       RESOLVE_PRODUCT,
-      3,
+      4,
       this.keys.productIncident(product),
       this.keys.productOp(product),
       this.keys.openIncidents(),
+      this.keys.historyIndex(),
       this.incidentPrefix(),
       String(nowMs),
       opId,
       by,
       String(this.retentionMs),
       ':channels',
+      this.keys.incidentHistory(''),
+      String(this.historyRetentionMs),
     )) as [string, string, string, string] | null;
     if (!reply) return undefined;
     return { incident: reply[0], product, transition: 'resolved', seq: Number(reply[2]) };
@@ -380,7 +545,7 @@ export class IncidentEngine {
     if (operation === 'snooze' && (untilMs === undefined || untilMs <= nowMs)) {
       throw new IncidentError('INCIDENT_STATE', 'snooze needs a time in the future (--until 2h or an ISO time)');
     }
-    const reply = (await this.redis.eval(OPERATE, 1, this.keys.incident(id), operation, by, String(nowMs), String(untilMs ?? ''))) as string[];
+    const reply = (await this.redis.eval(OPERATE, 2, this.keys.incident(id), this.keys.incidentHistory(id), operation, by, String(nowMs), String(untilMs ?? ''))) as string[];
     if (reply[0] === 'err') {
       if (reply[1] === 'INCIDENT_NOT_FOUND') throw new IncidentError('INCIDENT_NOT_FOUND', `no incident ${id}`);
       throw new IncidentError('INCIDENT_STATE', `cannot ${operation} ${id}: it is ${reply[2]}`);
@@ -388,15 +553,28 @@ export class IncidentEngine {
     return { incident: id, product: record.product, transition: reply[1] as Transition, seq: Number(reply[2]) };
   }
 
-  /** Snooze expiry and reminders as of `nowMs`, for every unresolved incident. */
-  async sweep(nowMs: number, remindMs: number): Promise<IncidentChange[]> {
+  /**
+   * Snooze expiry, escalations and reminders as of `nowMs`, for every
+   * unresolved incident. `policy`: one interval for all (the remind
+   * interval), or the policy of each incident's product.
+   */
+  async sweep(nowMs: number, policy: number | ((product: string) => EscalationPolicy)): Promise<IncidentChange[]> {
     const ids = await this.redis.zrange(this.keys.openIncidents(), "0", "-1");
     const changes: IncidentChange[] = [];
     for (const id of ids) {
-      const reply = (await this.redis.eval(SWEEP_ONE, 1, this.keys.incident(id), String(nowMs), String(remindMs))) as [string, string] | null;
+      const product = (await this.redis.hget(this.keys.incident(id), 'product')) ?? '';
+      const { remindMs, escalateMs } = typeof policy === 'number' ? { remindMs: policy, escalateMs: undefined } : policy(product);
+      const reply = (await this.redis.eval(
+        SWEEP_ONE,
+        2,
+        this.keys.incident(id),
+        this.keys.incidentHistory(id),
+        String(nowMs),
+        String(remindMs),
+        escalateMs === undefined ? '' : String(escalateMs),
+      )) as [string, string] | null;
       if (!reply) continue;
-      const product = await this.redis.hget(this.keys.incident(id), 'product');
-      changes.push({ incident: id, product: product ?? '', transition: reply[0] as Transition, seq: Number(reply[1]) });
+      changes.push({ incident: id, product, transition: reply[0] as Transition, seq: Number(reply[1]) });
     }
     return changes;
   }
@@ -478,6 +656,16 @@ export class IncidentEngine {
     }
     return out;
   }
+}
+
+function encodeAffected(affected: Affected | undefined): string {
+  if (!affected) return '{}';
+  const owner: Record<string, string> = {};
+  for (const [k, v] of Object.entries(affected.owner)) if (v !== undefined) owner[k] = v;
+  const consumers: Record<string, Record<string, string>> = {};
+  for (const [id, c] of Object.entries(affected.consumers)) consumers[id] = { domain: c.domain, ...(c.businessUnit ? { businessUnit: c.businessUnit } : {}) };
+  // cjson reads {} as an empty table either way; an absent key is skipped by the script.
+  return JSON.stringify({ owner, ...(Object.keys(consumers).length > 0 ? { consumers } : {}) });
 }
 
 function decodeChannel(raw: string): { consumers: Record<string, string[]>; products: string[] } {

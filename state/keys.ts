@@ -28,6 +28,12 @@ export class RedisKeys {
   latest(product: string): string { return `${this.base}:latest:${product}`; }
   /** Zset of JSON results by time; trimmed to `history.results` and `history.maxAge`, expires with it. */
   history(product: string): string { return `${this.base}:history:${product}`; }
+  /** JSON history document of one incident; expires `history.incidentRetention` after it resolves. */
+  incidentHistory(id: string): string { return `${this.base}:incident-history:${id}`; }
+  /** Zset id → resolved time (+inf while unresolved) of incident histories; pruned to `history.incidentRetention`. */
+  historyIndex(): string { return `${this.base}:incident-history`; }
+  /** Hash `<domain>:statements|ms|products` → monitoring cost of one UTC day; expires after `history.incidentRetention`. */
+  cost(day: string): string { return `${this.base}:cost:${day}`; }
   /** Hash of the monitor's own health episode (ok / degraded). */
   platform(): string { return `${this.base}:platform`; }
   /** Marker that a notification was delivered; expires after `history.maxAge`. */

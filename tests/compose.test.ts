@@ -62,7 +62,7 @@ describe('docker-compose.yml', () => {
     const dockerfile = await readFile(path.join(REPO, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/RUN npm ci/);
-    for (const dir of ['state', 'notifier', 'scheduler', 'status', 'checks', 'config', 'catalog', 'cli', 'core', 'scripts']) {
+    for (const dir of ['state', 'accountability', 'notifier', 'scheduler', 'status', 'checks', 'config', 'sources', 'catalog', 'cli', 'core', 'scripts']) {
       expect(dockerfile).toMatch(new RegExp(`^COPY ${dir} `, 'm'));
     }
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/cli\/main\.js", "serve"/m);

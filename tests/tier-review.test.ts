@@ -138,7 +138,12 @@ describe('meshwatch report --tiers', () => {
     expect(text.stdout).toMatch(/finance\.ledger {2}tier open {2}· {2}never reviewed\n {4}products\/new\.yaml/);
   });
 
-  it('report needs --tiers (the accountability report comes with issue 15)', async () => {
-    expect((await cli(['report', '--config', '.'])).code).toBe(2);
+  it('report needs one of --tiers and --since', async () => {
+    const none = await cli(['report', '--config', '.']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/report needs --since or --tiers/);
+    const both = await cli(['report', '--tiers', '--since', '7d', '--config', '.']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--since or --tiers, not both/);
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * `meshwatch report --since 30d [--format text|json|csv] [--table ...]`:
+ * accountability figures from the incident history in Redis (REDIS_URL,
+ * else `redis.url`, as `meshwatch incident`).
+ */
+import { loadFigures } from '../../accountability/load.js';
+import { REPORT_TABLES, reportCsv, reportJson, reportText, type ReportTable } from '../../accountability/report.js';
+import { Catalog } from '../../catalog/catalog.js';
+import { parseDuration } from '../../config/duration.js';
+import { loadConfig } from '../../config/load.js';
+import { UsageError } from '../../core/errors.js';
+import { CostStore } from '../../state/cost-store.js';
+import { IncidentHistory } from '../../state/incident-history.js';
+import { RedisKeys } from '../../state/keys.js';
+import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
+import type { CliIo } from '../io.js';
+
+export interface ReportSinceOptions {
+  readonly since: string;
+  readonly config: string;
+  readonly format: 'text' | 'json' | 'csv';
+  readonly table?: string | undefined;
+}
+
+/** `30d` before now, or an ISO time. */
+export function parseSince(text: string, now: Date): number {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return now.getTime() - ms;
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new UsageError(`--since must be a duration like 30d or an ISO time, got "${text}"`);
+  return at;
+}
+
+export async function reportSinceCommand(options: ReportSinceOptions, io: CliIo): Promise<number> {
+  if (options.table !== undefined && !REPORT_TABLES.includes(options.table as ReportTable)) {
+    throw new UsageError(`--table must be one of ${REPORT_TABLES.join(', ')}, got "${options.table}"`);
+  }
+  if (options.table !== undefined && options.format !== 'csv') throw new UsageError('--table goes with --format csv (text and json show every table)');
+  const now = io.now();
+  const fromMs = parseSince(options.since, now);
+  if (fromMs >= now.getTime()) throw new UsageError(`--since ${options.since} is not in the past`);
+  const config = await loadConfig(options.config, { env: io.env });
+  const url = io.env.REDIS_URL || config.workspace.redis.url || 'redis://127.0.0.1:6379';
+  const prefix = config.workspace.redis.prefix ?? DEFAULT_PREFIX;
+  const redis = createRedis(url, { name: 'cli-report', failFast: true });
+  redis.on('error', () => {});
+  try {
+    await connectRedis(redis, url);
+    const keys = new RedisKeys(prefix);
+    const retentionMs = config.workspace.history.incidentRetentionMs;
+    const figures = await loadFigures(
+      { history: new IncidentHistory(redis, keys, retentionMs), cost: new CostStore(redis, keys, retentionMs), catalog: new Catalog(config) },
+      { fromMs, toMs: now.getTime() },
+      now.getTime(),
+    );
+    const meta = { since: options.since };
+    if (options.format === 'json') io.stdout(reportJson(figures, meta));
+    else if (options.format === 'csv') io.stdout(reportCsv(figures, (options.table ?? 'matrix') as ReportTable));
+    else io.stdout(reportText(figures, meta));
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,174 @@
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderDigestText } from '../accountability/digest.js';
+import { csvField } from '../accountability/report.js';
+import { Catalog } from '../catalog/catalog.js';
+import { memoryLogger } from './support/service.js';
+import { loadConfig } from '../config/load.js';
+import { notificationSchema, type Notification } from '../notifier/notification.js';
+import { loadMesh } from '../scheduler/config-source.js';
+import { DIGEST_SCHEDULER, runDigests } from '../scheduler/digest-job.js';
+import { createQueues, DEFAULT_TUNING } from '../scheduler/queues.js';
+import { reconcileSchedulers } from '../scheduler/reconcile.js';
+import { runScriptedWeek } from '../scripts/accountability-week.js';
+import { IncidentHistory } from '../state/incident-history.js';
+import { RedisKeys } from '../state/keys.js';
+import { createRedis, type Redis } from '../state/redis.js';
+import { cli, REPO } from './support/cli.js';
+import { deletePrefix, redisUrl, testPrefix } from './support/redis.js';
+
+// Monday 09:00 (Europe/London in winter is UTC): the week is Mon 2026-11-23 09:00 to Mon 2026-11-30 09:00.
+const END = Date.parse('2026-11-30T09:00:00Z');
+
+/** RFC 4180 parser, enough to read back what the report writes (quoted fields, doubled quotes, CRLF). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(field), (field = '');
+    else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    } else field += ch;
+  }
+  return rows;
+}
+
+describe('a scripted week on the demo mesh', () => {
+  let prefix: string;
+  let redis: Redis;
+  let dir: string;
+  const notifications: Notification[] = [];
+  const report = (...args: string[]) =>
+    cli(['report', '--since', '7d', '--config', dir, ...args], { now: new Date(END), env: { ...process.env, REDIS_URL: redisUrl(), MESHWATCH_LOG_LEVEL: 'silent' } });
+
+  beforeAll(async () => {
+    prefix = testPrefix('week');
+    redis = createRedis(redisUrl(), { name: 'test-week' });
+    dir = await mkdtemp(path.join(tmpdir(), 'mw-week-'));
+    await cp(path.join(REPO, 'examples/demo-mesh'), dir, { recursive: true, filter: (src) => !/\.duckdb(\.wal)?$/.test(src) });
+    await appendFile(path.join(dir, 'meshwatch.yaml'), `\nredis: { prefix: "${prefix}" }\n`);
+    const catalog = new Catalog(await loadConfig(dir));
+    await runScriptedWeek({ redis, prefix, catalog, endMs: END, onNotification: (n) => notifications.push(n) });
+  }, 120_000);
+  afterAll(async () => {
+    await deletePrefix(redisUrl(), prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the week went through the engine: reminders, escalations to the BU channels, every step in the history', async () => {
+    const escalations = notifications.filter((n) => n.transition === 'escalated' && n.escalation);
+    expect(escalations.map((n) => [n.product, n.channel, n.escalation!.lead])).toEqual([
+      ['crm.customers', '#retail-data-leads', '@raj-retail-data'],
+      ['inventory.vehicles', '#automotive-data-leads', '@hannah-automotive-cdo'],
+    ]);
+    expect(notifications.filter((n) => n.transition === 'reminder').every((n) => n.mention?.startsWith('@'))).toBe(true);
+    const history = await new IncidentHistory(redis, new RedisKeys(prefix), 400 * 86_400_000).list(0, END, END);
+    const crm = history.find((h) => h.product === 'crm.customers')!;
+    expect(crm.events.map((e) => e.t)).toEqual(['opened', 'reminder', 'reminder', 'reminder', 'escalated', 'reminder', 'acknowledged', 'resolved']);
+    expect(crm.acknowledgedBy).toBe('@carl');
+  });
+
+  it('report --since 7d (text): which BU hurt which by how many consumer-hours, MTTA and MTTR per producer domain', async () => {
+    const run = await report();
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(run.stdout).toContain('Accountability report: 2026-11-23T09:00:00.000Z to 2026-11-30T09:00:00.000Z (--since 7d)');
+    // Automotive: two inventory.vehicles breakages (every BU) and aftersales (Finance and Corporate); sales.deals opened before the week: hours, no count.
+    expect(lines.find((l) => l.trim().startsWith('Automotive '))).toMatch(/^\s+Automotive\s+2 \/ 54.5\s+3 \/ 58.5\s+3 \/ 98\s+2 \/ 54.5\s+2 \/ 36.5$/);
+    expect(lines.find((l) => l.trim().startsWith('Retail '))).toMatch(/^\s+Retail\s+1 \/ 3\s+2 \/ 13\s+1 \/ 6\s+2 \/ 13\s+1 \/ 3$/);
+    // crm: acknowledged after 5 h 30 min, resolved after 10 h; ecommerce after 10 min and 3 h.
+    expect(lines.find((l) => l.trim().startsWith('crm '))).toMatch(/5 h 30 min \/ 5 h 30 min\s+0\s+10 h 00 min \/ 10 h 00 min\s+0/);
+    expect(lines.find((l) => l.trim().startsWith('ecommerce '))).toMatch(/10 min \/ 10 min\s+0\s+3 h 00 min \/ 3 h 00 min/);
+    // inventory: Monday's acknowledged after 20 min and fixed in 5 h; Sunday's is still open and never acknowledged.
+    expect(lines.find((l) => l.trim().startsWith('inventory '))).toMatch(/inventory\s+Automotive\s+3\s+2\s+[\d.]+\s+20 min \/ 20 min\s+1\s+5 h 00 min \/ 5 h 00 min\s+1/);
+    expect(lines.find((l) => /^\s+1\s+inventory\.vehicles/.test(l))).toBeDefined();
+  });
+
+  it('report --format json: one document with the matrix, the domains and the ranked products', async () => {
+    const run = await report('--format', 'json');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { since: string; matrix: Array<Record<string, unknown>>; producers: Array<Record<string, unknown>>; products: Array<{ product: string }> };
+    expect(doc.since).toBe('7d');
+    expect(doc.matrix).toContainEqual({ producerBusinessUnit: 'Retail', consumerBusinessUnit: 'Corporate', incidents: 2, consumerHours: 13 });
+    expect(doc.producers.find((p) => p.domain === 'crm')).toMatchObject({ mtta: { count: 1, meanMs: 5.5 * 3_600_000 }, mttr: { count: 1, meanMs: 10 * 3_600_000 }, escalated: 1 });
+    expect(doc.products[0]!.product).toBe('inventory.vehicles');
+  });
+
+  it('report --format csv: one table per run, loading as is (header, RFC 4180)', async () => {
+    const matrix = parseCsv((await report('--format', 'csv')).stdout);
+    expect(matrix[0]).toEqual(['producer_business_unit', 'consumer_business_unit', 'incidents', 'consumer_hours']);
+    expect(matrix).toContainEqual(['Retail', 'Corporate', '2', '13']);
+    const domains = parseCsv((await report('--format', 'csv', '--table', 'domains')).stdout);
+    const header = domains[0]!;
+    const crm = domains.find((r) => r[0] === 'crm')!;
+    expect(crm[header.indexOf('mtta_mean_hours')]).toBe('5.5');
+    expect(crm[header.indexOf('mttr_mean_hours')]).toBe('10');
+    expect(domains.every((r) => r.length === header.length)).toBe(true);
+    const products = parseCsv((await report('--format', 'csv', '--table', 'products')).stdout);
+    expect(products[1]!.slice(0, 3)).toEqual(['1', 'inventory.vehicles', 'inventory']);
+    const units = parseCsv((await report('--format', 'csv', '--table', 'units')).stdout);
+    expect(units.map((r) => r[0])).toEqual(['business_unit', 'Automotive', 'Retail']);
+    const consumers = parseCsv((await report('--format', 'csv', '--table', 'consumers')).stdout);
+    expect(consumers[0]![0]).toBe('consumer_domain');
+    expect(csvField('Sales, "EMEA"')).toBe('"Sales, ""EMEA"""');
+    expect(parseCsv(`${csvField('a,b')},${csvField('say "hi"\nthere')}\r\n`)).toEqual([['a,b', 'say "hi"\nthere']]);
+  });
+
+  it('report usage errors exit 2', async () => {
+    expect((await report('--table', 'matrix')).code).toBe(2);
+    expect((await report('--format', 'csv', '--table', 'nope')).code).toBe(2);
+    expect((await cli(['report', '--since', 'soon', '--config', dir])).code).toBe(2);
+    expect((await cli(['report', '--config', dir])).code).toBe(2);
+  });
+
+  it('the digest job: one digest per producer domain, per consumer domain and for the platform; a rerun queues nothing twice', async () => {
+    const mesh = await loadMesh(dir, {});
+    const keys = new RedisKeys(prefix);
+    const queues = createQueues(redis, prefix);
+    try {
+      const { logger } = memoryLogger();
+      await reconcileSchedulers({ queue: queues.checks, redis, keys, logger }, mesh, DEFAULT_TUNING);
+      const scheduler = (await queues.checks.getJobSchedulers(0, -1)).find((s) => s.key === DIGEST_SCHEDULER);
+      expect(scheduler).toMatchObject({ pattern: '0 9 * * MON', tz: 'Europe/London' });
+      const deps = { mesh: () => mesh, history: new IncidentHistory(redis, keys, 400 * 86_400_000), notify: queues.notify, tuning: DEFAULT_TUNING, now: () => new Date(END) };
+      const { digests } = await runDigests(deps, END);
+      await runDigests(deps, END);
+      const jobs = (await queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => j.name === 'digest');
+      expect(jobs).toHaveLength(digests);
+      const all = jobs.map((j) => notificationSchema.parse(j.data));
+      const producers = all.filter((n) => n.digest?.kind === 'producer').map((n) => n.digest!.domain).sort();
+      expect(producers).toEqual(['aftersales', 'crm', 'ecommerce', 'finance', 'inventory', 'leasing', 'marketing', 'sales']);
+      const consumers = all.filter((n) => n.digest?.kind === 'consumer').map((n) => n.digest!.domain).sort();
+      expect(consumers).toEqual(['aftersales', 'compliance', 'ecommerce', 'finance', 'leasing', 'marketing', 'sales', 'strategy']);
+      const platform = all.find((n) => n.digest?.kind === 'platform')!;
+      expect(platform.channel).toBe('#data-platform-alerts');
+      expect(platform.digest!.platform!.topOffenders[0]!.domain).toBe('inventory');
+      const inventory = all.find((n) => n.digest?.kind === 'producer' && n.digest.domain === 'inventory')!;
+      expect(inventory).toMatchObject({ id: 'digest-producer-inventory-20261130T090000Z', channel: '#inventory-data' });
+      const finance = all.find((n) => n.digest?.kind === 'consumer' && n.digest.domain === 'finance')!;
+      // crm.customers is restricted: finance's digest names it but shows no checks.
+      const strategy = all.find((n) => n.digest?.kind === 'consumer' && n.digest.domain === 'compliance')!;
+      const crmLine = strategy.digest!.consumer!.owners.find((o) => o.domain === 'crm')!.products[0]!;
+      expect(crmLine).toMatchObject({ product: 'crm.customers', redacted: true });
+      expect(crmLine.checks).toBeUndefined();
+      if (process.env.MESHWATCH_PRINT_DIGESTS) {
+        process.stdout.write(`${renderDigestText(inventory.digest!)}\n${renderDigestText(finance.digest!)}\n${renderDigestText(platform.digest!)}\n`);
+        process.stdout.write(`${(await report()).stdout}\n`);
+      }
+    } finally {
+      await Promise.all([queues.checks.close(), queues.notify.close()]);
+    }
+  });
+});
