@@ -14,6 +14,7 @@ import type { Warehouse } from '../checks/warehouse.js';
 import type { WarehouseConfig } from '../config/types.js';
 import { MeshwatchError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import { applyTick } from '../notifier/apply-tick.js';
 import type { Notification } from '../notifier/notification.js';
 import { NotificationPlanner } from '../notifier/plan.js';
@@ -37,6 +38,7 @@ export interface TickDeps {
   /** Aborted when shutdown runs out of time: running statements are cancelled. */
   readonly signal: AbortSignal;
   readonly now?: () => Date;
+  readonly metrics?: Metrics | undefined;
 }
 
 export interface TickSummary {
@@ -102,10 +104,13 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
     // Removed from config since the job was made; reconciliation removes the scheduler.
     return { scheduler, products: 0, checks: 0, queries: 0, dueAt, doneAt: Date.now(), notifications: 0, skipped: 'no products on this schedule' };
   }
+  // Lag against the real clock (BullMQ's times are real), first attempt only: a retry's delay is backoff, not lag.
+  if (job.attemptsMade === 0) deps.metrics?.scheduleLagSeconds((Date.now() - dueAt) / 1000);
   const now = deps.now?.() ?? new Date();
   const t0 = performance.now();
   const outcome = await cycle(deps, mesh, entry.products, now);
   const t1 = performance.now();
+  deps.metrics?.statementsSent(mesh.config.workspace.warehouse.type, outcome.queries);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (outcome.warehouseProblem && RETRYABLE_PROBLEMS.has(outcome.warehouseProblem.code) && !lastAttempt) {
     throw new WarehouseUnavailableError(`${outcome.warehouseProblem.code}: ${outcome.warehouseProblem.message}`);
@@ -113,6 +118,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
 
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
+  deps.metrics?.cycle(outcome.results, (t1 - t0) / 1000);
   const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
