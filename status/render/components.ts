@@ -120,7 +120,7 @@ export function incidentGroups(groups: readonly IncidentGroupView[], options: In
 <td>${productLink(i.product, options.linkProducts)} ${tierTag(i.tier)}${i.product !== group.rootCause ? html`<div class="small muted">caused by ${group.rootCause}</div>` : ''}</td>
 <td>${i.id ?? ''}</td>
 <td>${incidentState(i, options.now)}</td>
-<td>${i.openedAt ? age(i.openedAt, options.now) : ''}</td>
+<td class="nowrap">${i.openedAt ? age(i.openedAt, options.now) : ''}</td>
 <td><code>${i.checks.join(', ')}</code>${i.brokenColumns ? html`<div class="small muted">broken columns: ${i.brokenColumns.join(', ')}</div>` : ''}</td>
 <td>${actionForms(i, options.actions ? { ...options.actions } : undefined)}</td>
 </tr>`,

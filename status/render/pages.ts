@@ -135,12 +135,12 @@ ${blastRadius(detail.incident.impact, linkProducts)}
 <p class="muted">${s.name ? html`<b>${s.name}</b> · ` : ''}${s.domainName} (${s.domain})${s.businessUnit ? ` · ${s.businessUnit}` : ''} · table <code>${detail.table}</code> · schedule <code>${detail.schedule}</code>${detail.owner.channel ? ` · ${detail.owner.channel}` : ''}${detail.owner.oncall ? ` · on call ${detail.owner.oncall}` : ''}</p>
 ${detail.description ? html`<p>${detail.description}</p>` : ''}
 ${incident}
+<h2>Lineage</h2>
+<div class="lineage">${lineageSvg(detail.lineage, linkProducts)}</div>
 <h2>Checks</h2>
 ${checksTable(detail.checks, ctx.now)}
 <h2>History</h2>
 ${timeline(detail.history, ctx.now)}
-<h2>Lineage</h2>
-<div class="lineage">${lineageSvg(detail.lineage, linkProducts)}</div>
 <h2>Consumers</h2>
 ${detail.consumers.length === 0 ? html`<p class="muted">no consumers declared</p>` : html`<table class="consumers"><thead><tr><th>consumer</th><th>domain</th><th>business unit</th><th>channel</th><th>columns read</th></tr></thead><tbody>${detail.consumers.map(
     (c) => html`<tr><td>${c.id}</td><td>${c.domain}</td><td>${c.businessUnit ?? ''}</td><td>${c.channel ?? ''}</td><td>${c.columns ? c.columns.join(', ') : html`<span class="muted">all</span>`}</td></tr>`,

@@ -26,7 +26,7 @@ header.bar{display:flex;align-items:center;gap:18px;padding:10px 24px;background
 header.bar .brand{font-weight:700;font-size:16px;letter-spacing:.2px;color:#fff}
 header.bar nav a{color:#c9d3e0;margin-right:14px}header.bar nav a.current{color:#fff;font-weight:600}
 header.bar .right{margin-left:auto;display:flex;gap:12px;align-items:center;color:#c9d3e0}
-header.bar .right a,header.bar .right button{color:#fff}
+header.bar .right a{color:#fff}header.bar .right button{color:#fff;background:transparent;border-color:#6b7888}
 main{max-width:1280px;margin:0 auto;padding:18px 24px 40px}
 h1{font-size:22px;margin:6px 0 4px}h2{font-size:17px;margin:26px 0 10px}h3{font-size:15px;margin:14px 0 6px}
 .muted{color:var(--muted)}.small{font-size:12px}
@@ -49,9 +49,10 @@ tr:last-child td{border-bottom:0}
 .group{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--fail);border-radius:8px;padding:12px 14px;margin-bottom:14px}
 .group h3{margin-top:0}
 .radius{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}
-.unit{border:1px solid var(--line);border-radius:6px;padding:6px 9px;background:#fafbfc;min-width:180px}
+.unit{border:1px solid var(--line);border-radius:6px;padding:6px 10px;background:#fafbfc;min-width:200px;font-size:13.5px}
 .unit b{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted)}
 .unit ul{margin:2px 0 0;padding-left:16px}
+td.nowrap,.actions{white-space:nowrap}
 form.inline{display:inline-flex;gap:6px;align-items:center;margin:0 6px 0 0}
 button,select,input{font:inherit;font-size:13px}
 button{padding:3px 10px;border:1px solid #b7c0cc;border-radius:5px;background:#fff;cursor:pointer}
