@@ -93,6 +93,15 @@ async function cycle(deps: TickDeps, mesh: MeshSnapshot, products: MeshSnapshot[
   }
 }
 
+/**
+ * When a tick job was meant to run: a cron tick carries its time as
+ * `prevMillis`; an interval tick is made when the previous one is taken, due
+ * `delay` after it was made; a manual tick is due when added.
+ */
+export function scheduledAt(job: { readonly timestamp: number; readonly opts: { readonly prevMillis?: number | undefined; readonly delay?: number | undefined } }): number {
+  return job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
+}
+
 export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary> {
   const parsed = tickJobData.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`tick job ${job.id} has invalid data`);
@@ -105,7 +114,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
     return { scheduler, products: 0, checks: 0, queries: 0, dueAt, doneAt: Date.now(), notifications: 0, skipped: 'no products on this schedule' };
   }
   // Lag against the real clock (BullMQ's times are real), first attempt only: a retry's delay is backoff, not lag.
-  if (job.attemptsMade === 0) deps.metrics?.scheduleLagSeconds((Date.now() - dueAt) / 1000);
+  if (job.attemptsMade === 0) deps.metrics?.scheduleLagSeconds((Date.now() - scheduledAt(job)) / 1000);
   const now = deps.now?.() ?? new Date();
   const t0 = performance.now();
   const outcome = await cycle(deps, mesh, entry.products, now);
