@@ -6,7 +6,9 @@
  * Counters are incremented where things happen (the tick job, the notify
  * worker); gauges that mirror state elsewhere (queue jobs, open incidents,
  * warehouse up) are read at scrape time through injected functions, so
- * prom-client never needs to know about BullMQ or Redis.
+ * prom-client never needs to know about BullMQ or Redis. A source that
+ * fails (Redis down) leaves its gauge empty for that scrape instead of
+ * failing the scrape: the counters still reach Prometheus.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -54,7 +56,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        const open = await sources().incidentsOpen?.();
+        const open = await sources().incidentsOpen?.().catch(() => undefined);
         for (const [domain, n] of open ?? []) this.set({ domain }, n);
       },
     });
@@ -71,7 +73,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        for (const { queue, state, count } of (await sources().queueJobs?.()) ?? []) this.set({ queue, state }, count);
+        for (const { queue, state, count } of (await sources().queueJobs?.().catch(() => undefined)) ?? []) this.set({ queue, state }, count);
       },
     });
     this.statements = new Counter({ name: 'meshwatch_warehouse_statements_total', help: 'Statements sent to the warehouse, by engine.', labelNames: ['engine'], registers });
@@ -87,7 +89,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset();
-        const up = await sources().warehouseUp?.();
+        const up = await sources().warehouseUp?.().catch(() => undefined);
         if (up !== undefined) this.set(up);
       },
     });

@@ -48,7 +48,8 @@ export interface StatusSource {
 /** Rows of the products table at most; the counts cover every product. */
 export const MAX_PRODUCT_ROWS = 1_000;
 
-export function incidentView(catalog: Catalog, record: IncidentRecord): IncidentView {
+/** `impact`: given when already known (a caused incident shown under its root reuses the root's). */
+export function incidentView(catalog: Catalog, record: IncidentRecord, impact?: IncidentView['impact']): IncidentView {
   return {
     id: record.id,
     product: record.product,
@@ -63,8 +64,20 @@ export function incidentView(catalog: Catalog, record: IncidentRecord): Incident
     ...(record.acknowledgedBy ? { acknowledgedBy: record.acknowledgedBy, acknowledgedAt: record.acknowledgedAt } : {}),
     ...(record.snoozedBy ? { snoozedBy: record.snoozedBy, snoozedUntil: record.snoozedUntil } : {}),
     ...(record.resolvedAt ? { resolvedBy: record.resolvedBy, resolvedAt: record.resolvedAt } : {}),
-    impact: impactFor(catalog, record.product, record.brokenColumns),
+    impact: impact ?? impactFor(catalog, record.product, record.brokenColumns),
   };
+}
+
+/**
+ * Views of the open incidents for the overview, which shows one blast radius
+ * per root cause: a caused incident whose root is open too shares the root's
+ * impact instead of walking the graph again (a storm is thousands of caused
+ * incidents under a few roots).
+ */
+export function openIncidentViews(catalog: Catalog, records: readonly IncidentRecord[]): IncidentView[] {
+  const roots = new Map<string, IncidentView>();
+  for (const r of records) if (r.product === r.rootCause) roots.set(r.product, incidentView(catalog, r));
+  return records.map((r) => roots.get(r.product) ?? incidentView(catalog, r, roots.get(r.rootCause)?.impact));
 }
 
 async function monitorHealth(source: StatusSource, lastTick: string | undefined): Promise<MonitorHealth> {
@@ -108,7 +121,7 @@ export async function loadOverview(source: StatusSource, viewer: Viewer, filters
   return {
     products: all.filter((s) => matches(s, filters)).sort(order).slice(0, MAX_PRODUCT_ROWS),
     counts,
-    incidents: open.map((r) => incidentView(catalog, r)),
+    incidents: openIncidentViews(catalog, open),
     monitor: await monitorHealth(source, lastTick),
     filters,
     options: filterOptions(catalog),

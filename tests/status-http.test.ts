@@ -355,3 +355,24 @@ describe('status: access tokens', () => {
     expect(await incidentOf('crm.customers')).toMatchObject({ state: 'snoozed', snoozedBy: 'carol' });
   });
 });
+
+describe('status: notification outcomes in metrics', () => {
+  it('a delivery that fails once counts as retry, then as delivered', async () => {
+    const before = (await get(`${open}/metrics`)).body;
+    const delivered = metric(before, 'meshwatch_notifications_total{transport="recording",outcome="delivered"}')!;
+    expect(metric(before, 'meshwatch_notifications_total{transport="recording",outcome="retry"}')).toBeUndefined();
+    const recorded = svc.notifier.delivered.length;
+    svc.notifier.failNext(1);
+    const cookie = await signIn(operatorOnly, OPERATOR, 'erin');
+    const { id } = await incidentOf('sales.orders');
+    const csrf = csrfOf((await get(`${operatorOnly}/`, { cookie })).body)!;
+    expect((await post(`${operatorOnly}/incidents/${id}/resolve`, { csrf }, { cookie })).headers.get('location')).toBe('/?done=resolve');
+    await drained(svc.service.queue.notify);
+    const resolved = svc.notifications({ transition: 'resolved', product: 'sales.orders' }).length;
+    expect(resolved).toBeGreaterThan(0);
+    const after = (await get(`${open}/metrics`)).body;
+    expect(metric(after, 'meshwatch_notifications_total{transport="recording",outcome="retry"}')).toBe(1);
+    expect(metric(after, 'meshwatch_notifications_total{transport="recording",outcome="delivered"}')).toBe(delivered + svc.notifier.delivered.length - recorded);
+    expect((await incidentOf('sales.orders')).resolvedBy).toBe('erin');
+  });
+});
