@@ -171,6 +171,16 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('tr[data-product][data-state="pass"]').count()).toBe(12);
   });
 
+  it('serves /metrics and /healthz from the same port', async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^meshwatch_checks_total\{kind="freshness",status="fail"\} [1-9]/m);
+    expect(metrics).toMatch(/^meshwatch_incidents_open\{domain="inventory"\} 2$/m);
+    expect(metrics).toMatch(/^meshwatch_warehouse_up 1$/m);
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { configHash: string; replicas: unknown[] };
+    expect(health.configHash).toMatch(/^[0-9a-f]+$/);
+    expect(health.replicas).toHaveLength(1);
+  });
+
   it('opens the check --html report with the four planted problems', async () => {
     const file = path.join(dir, 'report.html');
     expect((await cli(['check', '--config', dir, '--html', file])).code).toBe(1);

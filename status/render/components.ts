@@ -115,19 +115,21 @@ export function incidentGroups(groups: readonly IncidentGroupView[], options: In
   if (groups.length === 0) return html`<p class="card">${badge('pass', 'no open incidents')}</p>`;
   return html`${groups.map((group) => {
     const root = group.incidents.find((i) => i.product === group.rootCause) ?? group.incidents[0]!;
+    // A static report has no incident ids or ages: no empty columns for them.
+    const live = group.incidents.some((i) => i.id !== undefined);
     const rows = group.incidents.map(
       (i) => html`<tr data-incident-row="${i.id ?? i.product}">
 <td>${productLink(i.product, options.linkProducts)} ${tierTag(i.tier)}${i.product !== group.rootCause ? html`<div class="small muted">caused by ${group.rootCause}</div>` : ''}</td>
-<td>${i.id ?? ''}</td>
+${live ? html`<td>${i.id ?? ''}</td>` : ''}
 <td>${incidentState(i, options.now)}</td>
-<td class="nowrap">${i.openedAt ? age(i.openedAt, options.now) : ''}</td>
+${live ? html`<td class="nowrap">${i.openedAt ? age(i.openedAt, options.now) : ''}</td>` : ''}
 <td><code>${i.checks.join(', ')}</code>${i.brokenColumns ? html`<div class="small muted">broken columns: ${i.brokenColumns.join(', ')}</div>` : ''}</td>
-<td>${actionForms(i, options.actions ? { ...options.actions } : undefined)}</td>
+${options.actions ? html`<td>${actionForms(i, options.actions)}</td>` : ''}
 </tr>`,
     );
     return html`<section class="group" data-root="${group.rootCause}">
 <h3>${badge('fail')} Root cause: ${productLink(group.rootCause, options.linkProducts)} <span class="muted small">· ${group.incidents.length} failing product${group.incidents.length === 1 ? '' : 's'}</span></h3>
-<table><thead><tr><th>product</th><th>incident</th><th>state</th><th>age</th><th>failing checks</th><th>${options.actions ? 'actions' : ''}</th></tr></thead><tbody>${rows}</tbody></table>
+<table><thead><tr><th>product</th>${live ? html`<th>incident</th>` : ''}<th>state</th>${live ? html`<th>age</th>` : ''}<th>failing checks</th>${options.actions ? html`<th>actions</th>` : ''}</tr></thead><tbody>${rows}</tbody></table>
 <div class="small" style="margin-top:8px"><b>Blast radius:</b> ${radiusSummary(root.impact)}</div>
 ${blastRadius(root.impact, options.linkProducts)}
 </section>`;

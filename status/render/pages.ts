@@ -72,6 +72,8 @@ export function summaryCards(counts: Readonly<Record<ProductState, number>>, inc
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const states = PRODUCT_STATES.filter((s) => counts[s] > 0 || s === 'fail').map((s) => html`<div>${badge(s)} <b>${counts[s]}</b></div>`);
   const acked = incidents.filter((i) => i.state === 'acknowledged').length;
+  // A static report has failing products, not incidents in an engine.
+  const live = monitor !== undefined;
   const monitorCard = monitor
     ? html`<div class="card" data-card="monitor"><div class="muted small">monitor health</div><dl>
 <dt>Redis</dt><dd>${monitor.redis === 'ok' ? badge('pass', 'reachable') : badge('fail', 'unreachable')}</dd>
@@ -84,7 +86,7 @@ ${monitor.replicas !== undefined ? html`<dt>replicas</dt><dd>${monitor.replicas}
     : '';
   return html`<div class="cards">
 <div class="card" data-card="products"><div class="muted small">products by state</div><div class="big">${total}</div>${states}</div>
-<div class="card" data-card="incidents"><div class="muted small">open incidents</div><div class="big">${incidents.length}</div><div>${acked} acknowledged</div><div class="small muted">${groupIncidents(incidents).length} root cause${groupIncidents(incidents).length === 1 ? '' : 's'}</div></div>
+<div class="card" data-card="incidents"><div class="muted small">${live ? 'open incidents' : 'failing products'}</div><div class="big">${incidents.length}</div>${live ? html`<div>${acked} acknowledged</div>` : ''}<div class="small muted">${groupIncidents(incidents).length} root cause${groupIncidents(incidents).length === 1 ? '' : 's'}</div></div>
 ${monitorCard}
 </div>`;
 }
