@@ -18,13 +18,15 @@ export const HELP = `meshwatch: monitors the data products of a data mesh and te
 Usage:
   meshwatch validate --config DIR
       Load and check all config. Exit 0 valid, 2 invalid.
-  meshwatch check --config DIR [--product ID] [--format text|json]
-      Run every check once, in process; print results, incidents and impact.
+  meshwatch check --config DIR [--product ID] [--format text|json] [--html FILE]
+      Run every check once, in process; print results, incidents and impact
+      (--html also writes the run as one self-contained HTML page).
       Exit 0 no failure, 1 a check failed or could not be evaluated, 2 bad config or usage.
   meshwatch impact PRODUCT --config DIR [--columns a,b] [--format text|json]
       Who is downstream of PRODUCT (if only the given columns broke). Exit 0, 2.
   meshwatch serve --config DIR [--port N] [--shutdown-timeout 30s]
-      Scheduler, workers, notifier and HTTP (/healthz, /readyz) on one port (env PORT, default 8080).
+      Scheduler, workers, notifier and HTTP on one port (env PORT, default 8080): status page (/),
+      JSON API (/api/...), /metrics, /healthz, /readyz. Tokens: MESHWATCH_READER_TOKEN, MESHWATCH_OPERATOR_TOKEN.
       Redis from REDIS_URL, else redis.url. SIGHUP reloads config; SIGTERM/SIGINT drain and exit 0.
   meshwatch incident ack|snooze|unsnooze|resolve ID --by NAME [--until 2h|ISO-TIME] [--config DIR]
   meshwatch incident list [--state open|acknowledged|snoozed|resolved] [--format text|json] [--config DIR]
@@ -114,9 +116,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         );
       }
       case 'check': {
-        const { values, help: wantsHelp } = parse(rest, ['config', 'product', 'format'], 0);
+        const { values, help: wantsHelp } = parse(rest, ['config', 'product', 'format', 'html'], 0);
         if (wantsHelp) return help(io);
-        return await (await import('./commands/check.js')).checkCommand({ config: values.config ?? '.', product: values.product, format: parseFormat(values.format) }, io);
+        if (values.html === '') throw new UsageError('--html needs a file name, e.g. --html report.html');
+        return await (await import('./commands/check.js')).checkCommand(
+          { config: values.config ?? '.', product: values.product, format: parseFormat(values.format), html: values.html },
+          io,
+        );
       }
       case 'serve': {
         const { values, help: wantsHelp } = parse(rest, ['config', 'port', 'shutdown-timeout'], 0);

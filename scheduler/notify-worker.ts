@@ -6,6 +6,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { MeshwatchError } from '../core/errors.js';
+import type { Metrics } from '../core/metrics.js';
 import { notificationSchema } from '../notifier/notification.js';
 import type { Notifier } from '../notifier/notifier.js';
 import type { RedisKeys } from '../state/keys.js';
@@ -16,6 +17,7 @@ export interface NotifyDeps {
   readonly keys: RedisKeys;
   readonly notifier: () => Notifier;
   readonly retentionMs: number;
+  readonly metrics?: Metrics | undefined;
 }
 
 export async function runNotifyJob(deps: NotifyDeps, job: Job): Promise<'delivered' | 'already delivered'> {
@@ -23,13 +25,21 @@ export async function runNotifyJob(deps: NotifyDeps, job: Job): Promise<'deliver
   if (!parsed.success) throw new UnrecoverableError(`notify job ${job.id} has invalid data: ${parsed.error.message}`);
   const notification = parsed.data;
   const marker = deps.keys.delivered(notification.id);
-  if (await deps.redis.exists(marker)) return 'already delivered';
+  const notifier = deps.notifier();
+  if (await deps.redis.exists(marker)) {
+    deps.metrics?.notification(notifier.name, 'duplicate');
+    return 'already delivered';
+  }
   try {
-    await deps.notifier().deliver(notification);
+    await notifier.deliver(notification);
   } catch (err) {
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const giveUp = (err instanceof MeshwatchError && !err.retryable) || lastAttempt;
+    deps.metrics?.notification(notifier.name, giveUp ? 'failed' : 'retry');
     if (err instanceof MeshwatchError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
     throw err;
   }
+  deps.metrics?.notification(notifier.name, 'delivered');
   await deps.redis.set(marker, new Date().toISOString(), 'PX', deps.retentionMs);
   return 'delivered';
 }

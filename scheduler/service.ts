@@ -17,6 +17,7 @@ import { openWarehouse } from '../checks/open-warehouse.js';
 import { ConfigError } from '../config/errors.js';
 import { MeshwatchError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { Metrics, type QueueJobCount } from '../core/metrics.js';
 import type { Notifier } from '../notifier/notifier.js';
 import { IncidentEngine } from '../state/incident-engine.js';
 import { RedisKeys } from '../state/keys.js';
@@ -58,7 +59,12 @@ export interface ServiceOptions {
   /** Run no workers (a replica that only schedules), for tests. */
   readonly noWorkers?: boolean | undefined;
   readonly now?: () => Date;
+  /** Where counters go; a fresh registry by default (one per service). */
+  readonly metrics?: Metrics | undefined;
 }
+
+/** BullMQ job states reported by `queueJobs`. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
 export interface ServiceHealth {
   readonly status: 'ok';
@@ -101,8 +107,10 @@ export class MeshwatchService {
   replicas!: ReplicaRegistry;
   url = '';
   prefix = '';
+  readonly metrics: Metrics;
 
   constructor(private readonly options: ServiceOptions) {
+    this.metrics = options.metrics ?? new Metrics();
     this.logger = options.logger;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.workerTuning = { ...DEFAULT_WORKER_TUNING, ...options.workers };
@@ -152,6 +160,18 @@ export class MeshwatchService {
     }
     // One tick at a time across every replica; see the comment at the top.
     await this.queues.checks.setGlobalConcurrency(1);
+    this.metrics.setSources({
+      queueJobs: () => this.queueJobs(),
+      incidentsOpen: async () => {
+        const byDomain = new Map<string, number>();
+        for (const incident of await this.engine.listOpen()) {
+          const domain = this.mesh.catalog.products.get(incident.product)?.domain ?? 'unknown';
+          byDomain.set(domain, (byDomain.get(domain) ?? 0) + 1);
+        }
+        return byDomain;
+      },
+      warehouseUp: async () => ((await this.health.get()).state === 'ok' ? 1 : 0),
+    });
     await this.reconcile();
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat().catch((err: unknown) => this.logger.warn({ error: errorMessage(err) }, 'heartbeat failed')), HEARTBEAT_MS);
@@ -212,6 +232,7 @@ export class MeshwatchService {
       tuning: this.tuning,
       logger: this.logger,
       signal: this.abort.signal,
+      metrics: this.metrics,
       ...(this.options.now ? { now: this.options.now } : {}),
     };
     const checksConnection = createRedis(this.url, { name: 'checks-worker', logger: this.logger });
@@ -246,7 +267,7 @@ export class MeshwatchService {
     checks.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'check job failed'));
     const notify = new Worker(
       NOTIFY_QUEUE,
-      (job: Job) => runNotifyJob({ redis: this.redis, keys: this.keys, notifier: () => this.options.notifier, retentionMs: this.mesh.config.workspace.history.maxAgeMs }, job),
+      (job: Job) => runNotifyJob({ redis: this.redis, keys: this.keys, notifier: () => this.options.notifier, retentionMs: this.mesh.config.workspace.history.maxAgeMs, metrics: this.metrics }, job),
       {
         connection: notifyConnection,
         prefix: this.prefix,
@@ -297,6 +318,16 @@ export class MeshwatchService {
       configsDiffer: new Set(replicas.map((r) => r.configHash)).size > 1,
       platform: await this.health.get(),
     };
+  }
+
+  /** Jobs per queue and state (BullMQ's counts), for metrics and the status page. */
+  async queueJobs(): Promise<QueueJobCount[]> {
+    const out: QueueJobCount[] = [];
+    for (const queue of [this.queues.checks, this.queues.notify]) {
+      const counts = await queue.getJobCounts(...QUEUE_STATES);
+      for (const state of QUEUE_STATES) out.push({ queue: queue.name, state, count: counts[state] ?? 0 });
+    }
+    return out;
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Warehouse } from '../checks/warehouse.js';
 import type { WarehouseConfig } from '../config/types.js';
 import { MeshwatchError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import { applyTick } from '../notifier/apply-tick.js';
 import type { Notification } from '../notifier/notification.js';
 import { escalationPolicyFor } from '../notifier/escalation.js';
@@ -41,6 +42,7 @@ export interface TickDeps {
   /** Aborted when shutdown runs out of time: running statements are cancelled. */
   readonly signal: AbortSignal;
   readonly now?: () => Date;
+  readonly metrics?: Metrics | undefined;
 }
 
 export interface TickSummary {
@@ -95,6 +97,15 @@ async function cycle(deps: TickDeps, mesh: MeshSnapshot, products: MeshSnapshot[
   }
 }
 
+/**
+ * When a tick job was meant to run: a cron tick carries its time as
+ * `prevMillis`; an interval tick is made when the previous one is taken, due
+ * `delay` after it was made; a manual tick is due when added.
+ */
+export function scheduledAt(job: { readonly timestamp: number; readonly opts: { readonly prevMillis?: number | undefined; readonly delay?: number | undefined } }): number {
+  return job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
+}
+
 export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary> {
   const parsed = tickJobData.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`tick job ${job.id} has invalid data`);
@@ -106,10 +117,13 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
     // Removed from config since the job was made; reconciliation removes the scheduler.
     return { scheduler, products: 0, checks: 0, queries: 0, dueAt, doneAt: Date.now(), notifications: 0, skipped: 'no products on this schedule' };
   }
+  // Lag against the real clock (BullMQ's times are real), first attempt only: a retry's delay is backoff, not lag.
+  if (job.attemptsMade === 0) deps.metrics?.scheduleLagSeconds((Date.now() - scheduledAt(job)) / 1000);
   const now = deps.now?.() ?? new Date();
   const t0 = performance.now();
   const outcome = await cycle(deps, mesh, entry.products, now);
   const t1 = performance.now();
+  deps.metrics?.statementsSent(mesh.config.workspace.warehouse.type, outcome.queries);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (outcome.warehouseProblem && RETRYABLE_PROBLEMS.has(outcome.warehouseProblem.code) && !lastAttempt) {
     throw new WarehouseUnavailableError(`${outcome.warehouseProblem.code}: ${outcome.warehouseProblem.message}`);
@@ -118,6 +132,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
   if (deps.cost && outcome.cost) await deps.cost.add(now.getTime(), outcome.cost);
+  deps.metrics?.cycle(outcome.results, (t1 - t0) / 1000);
   const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },

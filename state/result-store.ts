@@ -76,6 +76,24 @@ export class ResultStore {
     return values.map((v) => JSON.parse(v) as CheckResult).sort((a, b) => a.check.localeCompare(b.check));
   }
 
+  /** Latest results of many products in one round trip (the status page's overview). */
+  async latestMany(products: readonly string[]): Promise<Map<string, CheckResult[]>> {
+    const out = new Map<string, CheckResult[]>();
+    for (let i = 0; i < products.length; i += CHUNK * 4) {
+      const slice = products.slice(i, i + CHUNK * 4);
+      const pipeline = this.redis.pipeline();
+      for (const product of slice) pipeline.hvals(this.keys.latest(product));
+      const replies = (await pipeline.exec()) ?? [];
+      slice.forEach((product, j) => {
+        const [err, values] = replies[j] ?? [];
+        if (err) throw err;
+        const list = ((values ?? []) as string[]).map((v) => JSON.parse(v) as CheckResult).sort((a, b) => a.check.localeCompare(b.check));
+        if (list.length > 0) out.set(product, list);
+      });
+    }
+    return out;
+  }
+
   /** Newest first. */
   async history(product: string, limit = 100): Promise<CheckResult[]> {
     const values = await this.redis.zrevrange(this.keys.history(product), 0, limit - 1);

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { Catalog } from '../../catalog/catalog.js';
 import { runCheckCycle, unavailableCycle, type CycleOutcome } from '../../checks/cycle.js';
 import { openWarehouse } from '../../checks/open-warehouse.js';
@@ -12,6 +13,8 @@ export interface CheckOptions {
   readonly config: string;
   readonly product?: string | undefined;
   readonly format: 'text' | 'json';
+  /** Also write the run as one self-contained HTML page here. */
+  readonly html?: string | undefined;
 }
 
 export async function checkCommand(options: CheckOptions, io: CliIo): Promise<number> {
@@ -47,5 +50,10 @@ export async function checkCommand(options: CheckOptions, io: CliIo): Promise<nu
   // Streamed: a storm's report is larger than the longest string the engine can build.
   if (options.format === 'json') writeReportJson(report, io.stdout);
   else io.stdout(formatCheckReport(report, catalog));
+  if (options.html) {
+    const { reportHtml } = await import('../../status/render/report.js');
+    await writeFile(options.html, reportHtml(report, catalog, now));
+    io.stderr(`meshwatch: wrote ${options.html}\n`);
+  }
   return reportExitCode(report);
 }

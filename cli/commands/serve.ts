@@ -9,7 +9,11 @@ import { UsageError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { LogNotifier } from '../../notifier/log-notifier.js';
 import { MeshwatchService, type WorkerTuning } from '../../scheduler/service.js';
+import { AccessControl, accessFromEnv } from '../../status/auth.js';
 import { HttpServer, json } from '../../status/http-server.js';
+import { mountStatusRoutes } from '../../status/routes.js';
+import { serviceSource } from '../../status/service-source.js';
+import type { StatusSource } from '../../status/source.js';
 import type { CliIo } from '../io.js';
 
 export interface ServeOptions {
@@ -53,6 +57,9 @@ export async function serveCommand(options: ServeOptions, io: CliIo, signals: No
     const ready = started && (await service.ready());
     return json(ready ? 200 : 503, { ready, redis: ready ? 'ok' : 'unreachable or starting', config: started ? service.snapshot.hash : null });
   });
+  // The status page, API and /metrics; `subscriptionsOf` (Slack subscriptions) is injected here once that store exists.
+  let source: StatusSource | undefined;
+  mountStatusRoutes(http, { source: () => (started ? (source ??= serviceSource(service)) : undefined), access: new AccessControl(accessFromEnv(io.env)), metrics: service.metrics, logger });
 
   let stop!: (signal: string) => void;
   const stopped = new Promise<string>((resolve) => (stop = resolve));

@@ -1,0 +1,171 @@
+/**
+ * Where the live page and the API read from: the catalog and the stores in
+ * Redis, behind one small interface so that the HTTP side never reaches
+ * into the service. `loadOverview` / `loadProduct` / `incidentViews` turn
+ * them into the models of model.ts, redacted for the viewer.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { QueueJobCount } from '../core/metrics.js';
+import type { IncidentEngine, IncidentRecord, Operation } from '../state/incident-engine.js';
+import type { PlatformHealthStore } from '../state/platform-health.js';
+import type { ReplicaRegistry } from '../state/replicas.js';
+import type { ResultStore } from '../state/result-store.js';
+import {
+  consumersOf,
+  filterOptions,
+  impactFor,
+  lineageOf,
+  matches,
+  redactAll,
+  scheduleText,
+  summarize,
+  tableText,
+  type Filters,
+  type IncidentView,
+  type MonitorHealth,
+  type ProductDetail,
+  type ProductState,
+  type ProductSummary,
+  type SubscriptionsOf,
+} from './model.js';
+import type { OverviewModel } from './render/pages.js';
+import type { Viewer } from './redact.js';
+
+export interface StatusSource {
+  catalog(): Catalog;
+  readonly engine: IncidentEngine;
+  readonly results: ResultStore;
+  readonly health: PlatformHealthStore;
+  readonly replicas: ReplicaRegistry;
+  queueJobs(): Promise<readonly QueueJobCount[]>;
+  redisUp(): Promise<boolean>;
+  /** An incident operation through the incident engine, with its notifications. */
+  operate(id: string, operation: Operation, by: string, now: Date, until?: Date): Promise<void>;
+  /** Slack subscriptions of a product, once the subscription store is wired in. */
+  readonly subscriptionsOf?: SubscriptionsOf | undefined;
+}
+
+/** Rows of the products table at most; the counts cover every product. */
+export const MAX_PRODUCT_ROWS = 1_000;
+
+/** `impact`: given when already known (a caused incident shown under its root reuses the root's). */
+export function incidentView(catalog: Catalog, record: IncidentRecord, impact?: IncidentView['impact']): IncidentView {
+  return {
+    id: record.id,
+    product: record.product,
+    tier: catalog.products.get(record.product)?.tier ?? 'restricted',
+    state: record.state,
+    rootCause: record.rootCause,
+    checks: record.checks,
+    ...(record.brokenColumns ? { brokenColumns: record.brokenColumns } : {}),
+    openedAt: record.openedAt,
+    lastSeen: record.lastSeen,
+    occurrences: record.occurrences,
+    ...(record.acknowledgedBy ? { acknowledgedBy: record.acknowledgedBy, acknowledgedAt: record.acknowledgedAt } : {}),
+    ...(record.snoozedBy ? { snoozedBy: record.snoozedBy, snoozedUntil: record.snoozedUntil } : {}),
+    ...(record.resolvedAt ? { resolvedBy: record.resolvedBy, resolvedAt: record.resolvedAt } : {}),
+    impact: impact ?? impactFor(catalog, record.product, record.brokenColumns),
+  };
+}
+
+/**
+ * Views of the open incidents for the overview, which shows one blast radius
+ * per root cause: a caused incident whose root is open too shares the root's
+ * impact instead of walking the graph again (a storm is thousands of caused
+ * incidents under a few roots).
+ */
+export function openIncidentViews(catalog: Catalog, records: readonly IncidentRecord[]): IncidentView[] {
+  const roots = new Map<string, IncidentView>();
+  for (const r of records) if (r.product === r.rootCause) roots.set(r.product, incidentView(catalog, r));
+  return records.map((r) => roots.get(r.product) ?? incidentView(catalog, r, roots.get(r.rootCause)?.impact));
+}
+
+async function monitorHealth(source: StatusSource, lastTick: string | undefined): Promise<MonitorHealth> {
+  const [redis, platform, jobs, replicas] = await Promise.all([
+    source.redisUp(),
+    source.health.get().catch(() => undefined),
+    source.queueJobs().catch(() => undefined),
+    source.replicas.list().catch(() => undefined),
+  ]);
+  const count = (queue: string, states: readonly string[]) => (jobs ?? []).filter((j) => j.queue === queue && states.includes(j.state)).reduce((n, j) => n + j.count, 0);
+  return {
+    redis: redis ? 'ok' : 'unreachable',
+    warehouse: platform ?? { state: 'ok' },
+    // The checks queue always holds its schedulers' next (delayed) ticks: those are not backlog.
+    ...(jobs ? { queueDepth: count('checks', ['waiting', 'active', 'prioritized']) + count('notify', ['waiting', 'active', 'prioritized', 'delayed']) } : {}),
+    ...(jobs ? { notificationsFailing: count('notify', ['failed']) } : {}),
+    ...(lastTick ? { lastTick } : {}),
+    ...(replicas ? { replicas: replicas.length } : {}),
+  };
+}
+
+export async function loadSummaries(source: StatusSource, viewer: Viewer): Promise<{ all: ProductSummary[]; open: IncidentRecord[] }> {
+  const catalog = source.catalog();
+  const ids = [...catalog.products.keys()];
+  const [latest, open] = await Promise.all([source.results.latestMany(ids), source.engine.listOpen()]);
+  const incidentOf = new Map(open.map((i) => [i.product, i.id]));
+  const all = ids.map((id) => summarize(catalog, catalog.product(id), redactAll(catalog, latest.get(id) ?? [], viewer), incidentOf.get(id)));
+  return { all, open };
+}
+
+export async function loadOverview(source: StatusSource, viewer: Viewer, filters: Filters): Promise<OverviewModel> {
+  const catalog = source.catalog();
+  const { all, open } = await loadSummaries(source, viewer);
+  const counts: Record<ProductState, number> = { fail: 0, error: 0, warn: 0, pass: 0, unknown: 0 };
+  let lastTick: string | undefined;
+  for (const s of all) {
+    counts[s.state]++;
+    if (s.lastRun && (!lastTick || s.lastRun > lastTick)) lastTick = s.lastRun;
+  }
+  const order = (a: ProductSummary, b: ProductSummary) => a.domain.localeCompare(b.domain) || a.id.localeCompare(b.id);
+  return {
+    products: all.filter((s) => matches(s, filters)).sort(order).slice(0, MAX_PRODUCT_ROWS),
+    counts,
+    incidents: openIncidentViews(catalog, open),
+    monitor: await monitorHealth(source, lastTick),
+    filters,
+    options: filterOptions(catalog),
+  };
+}
+
+/** Undefined for a product the config does not have. */
+export async function loadProduct(source: StatusSource, viewer: Viewer, id: string, historyLimit = 200): Promise<ProductDetail | undefined> {
+  const catalog = source.catalog();
+  const product = catalog.products.get(id);
+  if (!product) return undefined;
+  const neighbours = [...new Set([...catalog.upstreamOf(id), ...catalog.downstreamOf(id).map((e) => e.product)])];
+  for (const up of [...neighbours]) for (const further of catalog.upstreamOf(up)) neighbours.push(further);
+  for (const e of catalog.downstreamOf(id)) for (const further of catalog.downstreamOf(e.product)) neighbours.push(further.product);
+  const [latest, history, record, around, subscriptions] = await Promise.all([
+    source.results.latest(id),
+    source.results.history(id, historyLimit),
+    source.engine.currentOf(id),
+    source.results.latestMany([...new Set(neighbours)]),
+    source.subscriptionsOf ? source.subscriptionsOf(id) : Promise.resolve(undefined),
+  ]);
+  const states = new Map<string, ProductState>();
+  for (const [pid, results] of around) {
+    const p = catalog.products.get(pid);
+    if (p) states.set(pid, summarize(catalog, p, results).state);
+  }
+  const summary = summarize(catalog, product, redactAll(catalog, latest, viewer), record?.id);
+  states.set(id, summary.state);
+  const incident = record ? incidentView(catalog, record) : undefined;
+  const impacted = new Set([...(incident?.impact.products.map((p) => p.id) ?? []), ...(incident?.impact.consumers.map((c) => c.id) ?? [])]);
+  const domain = catalog.domain(product.domain);
+  return {
+    summary,
+    ...(product.description ? { description: product.description } : {}),
+    table: tableText(product),
+    schedule: scheduleText(product),
+    owner: { channel: domain?.slackChannel, oncall: domain?.oncall },
+    checks: redactAll(catalog, latest, viewer),
+    history: redactAll(catalog, history, viewer),
+    ...(incident ? { incident } : {}),
+    upstream: catalog.upstreamOf(id),
+    downstream: catalog.downstreamOf(id).map((e) => e.product),
+    lineage: lineageOf(catalog, id, (pid) => states.get(pid) ?? 'unknown', impacted),
+    consumers: consumersOf(catalog, id),
+    ...(subscriptions ? { subscriptions } : {}),
+  };
+}
