@@ -11,15 +11,16 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { loadSourceProducts } from '../sources/load.js';
 import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
+import { notice, type ConfigNotice } from './notices.js';
 import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type WorkspaceFile } from './schema.js';
-import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
+import type { DomainHint, SourceFileOutput, SourceFileRef, SourceKind, SourceListing, SourceReader } from './source-hook.js';
+import type { Consumer, Domain, MeshConfig, Product, Workspace } from './types.js';
 
 export { WORKSPACE_FILE, discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 export { formatPath } from './parse-file.js';
@@ -27,6 +28,8 @@ export { formatPath } from './parse-file.js';
 export interface LoadOptions {
   /** Environment for `${VAR}` interpolation; defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Reads meshwatch.yaml's `sources:` (ODCS, dbt): passed in from above config (sources/load-config.ts). */
+  readonly sources?: SourceReader | undefined;
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
@@ -136,6 +139,8 @@ export interface ProductEntry {
   readonly invalidId?: string | undefined;
   /** The validated file, kept so that a changed workspace (time zone, default schedule) can re-derive the product. */
   readonly raw?: ProductFile | undefined;
+  /** A product from `sources:`: its source kind and where in the source file (its rules that fail the contract rules become notes). */
+  readonly origin?: { readonly kind: SourceKind; readonly path: string } | undefined;
 }
 
 export interface ConsumerFileEntry {
@@ -225,10 +230,27 @@ export function loadConsumerFile(file: string, content: FileText, env: NodeJS.Pr
 
 export type Assembled = { readonly config: MeshConfig } | { readonly problems: readonly ConfigProblem[] };
 
+/** One file read through `sources:`, as entries like those of products/ and consumers/. */
+export interface SourceFileEntry {
+  readonly ref: SourceFileRef;
+  readonly products: readonly ProductEntry[];
+  readonly consumers: readonly ConsumerFileEntry[];
+  readonly problems: readonly ConfigProblem[];
+  readonly notes: readonly ConfigProblem[];
+  readonly domains: readonly DomainHint[];
+}
+
+/** What `sources:` gave: the listing (globs expanded) and one entry per file, in listing order. */
+export interface SourcedEntries {
+  readonly listing: SourceListing;
+  readonly files: readonly SourceFileEntry[];
+}
+
 /**
  * Entries (in file order) → the config, or every problem: the per-file ones in
  * file order, then the cross-file rules. The one place that decides validity,
- * for full loads and reloads alike.
+ * for full loads and reloads alike. Products from `sources` come after
+ * products/ (and their files' problems after discovery's).
  */
 export function assembleConfig(
   root: string,
@@ -236,33 +258,100 @@ export function assembleConfig(
   productEntries: readonly ProductEntry[],
   consumerEntries: readonly ConsumerFileEntry[],
   discovery: Pick<Discovery, 'problems' | 'warnings'>,
+  sourced?: SourcedEntries,
 ): Assembled {
-  const problems: ConfigProblem[] = [...discovery.problems, ...workspaceEntry.problems];
+  const problems: ConfigProblem[] = [...discovery.problems];
+  if (sourced) {
+    problems.push(...sourced.listing.problems);
+    for (const file of sourced.files) problems.push(...file.problems);
+  }
+  problems.push(...workspaceEntry.problems);
   const products: Product[] = [];
   const invalidProductIds = new Set<string>();
-  for (const entry of productEntries) {
+  const origins = new Map<Product, NonNullable<ProductEntry['origin']>>();
+  const addProduct = (entry: ProductEntry) => {
     for (const problem of entry.problems) problems.push(problem);
-    if (entry.product) products.push(entry.product);
-    else if (entry.invalidId !== undefined) invalidProductIds.add(entry.invalidId);
-  }
+    if (entry.product) {
+      products.push(entry.product);
+      if (entry.origin) origins.set(entry.product, entry.origin);
+    } else if (entry.invalidId !== undefined) invalidProductIds.add(entry.invalidId);
+  };
+  productEntries.forEach(addProduct);
+  sourced?.files.forEach((file) => file.products.forEach(addProduct));
   const consumers: Consumer[] = [];
-  for (const entry of consumerEntries) {
+  const addConsumers = (entry: ConsumerFileEntry) => {
     for (const problem of entry.problems) problems.push(problem);
     for (const consumer of entry.consumers) consumers.push(consumer);
-  }
-  const { workspace, raw } = workspaceEntry;
+  };
+  consumerEntries.forEach(addConsumers);
+  sourced?.files.forEach((file) => file.consumers.forEach(addConsumers));
+  const { raw } = workspaceEntry;
+  let { workspace } = workspaceEntry;
   if (raw) checkDomains(workspaceEntry.file, raw.domains, problems);
-  if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
+  if (workspace) {
+    workspace = withDomainHints(workspace, sourced?.files.flatMap((f) => f.domains) ?? [], workspaceEntry.file, problems);
+    checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
+  }
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems);
-  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
+  const ruleNotes: ConfigNotice[] = [];
+  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems, {
+    originOf: (product) => origins.get(product)?.path,
+    note: (product, note) => ruleNotes.push(notice('note', origins.get(product)?.kind ?? 'config', note)),
+  });
   if (problems.length > 0 || !workspace) return { problems };
-  return { config: { dir: root, workspace, products, consumers, warnings: configWarnings(discovery.warnings, products) } };
+  const notices = configNotices(discovery.warnings, products, sourced, ruleNotes);
+  return { config: { dir: root, workspace, products, consumers, ...noticeLists(notices), ...(sourced ? { sourceFiles: sourced.files.map((f) => f.ref.file) } : {}) } };
 }
 
-/** Warnings of a valid config: entries not read, and a config that checks nothing. */
-export function configWarnings(discovered: readonly ConfigProblem[], products: readonly Product[]): readonly ConfigProblem[] {
-  if (products.length > 0) return discovered;
-  return [...discovered, { file: 'products', path: '', message: 'no product is configured: there is nothing to check' }];
+/**
+ * A domain of meshwatch.yaml that sets no Slack channel or people takes them
+ * from the sources that name it (an ODCS contract's support channel and
+ * team, a dbt group's owner), in listing order; a domain that still has no
+ * channel is a problem, as it was before sources could give one.
+ */
+function withDomainHints(workspace: Workspace, hints: readonly DomainHint[], file: string, problems: ConfigProblem[]): Workspace {
+  let changed = false;
+  const domains = workspace.domains.map((domain, i): Domain => {
+    const mine = hints.filter((h) => h.id === domain.id);
+    const slackChannel = domain.slackChannel ?? mine.find((h) => h.slackChannel !== undefined)?.slackChannel;
+    if (slackChannel === undefined) {
+      problems.push({
+        file,
+        path: `domains[${i}].slackChannel`,
+        message: `expected a Slack channel like "#sales-data" or a channel id, got nothing${mine.length > 0 ? ` (no source naming ${domain.id} gives a Slack support channel)` : ''}`,
+      });
+    }
+    const people = domain.people ?? (mine.some((h) => h.people.length > 0) ? [...new Set(mine.flatMap((h) => h.people))] : undefined);
+    if (slackChannel === domain.slackChannel && people === domain.people) return domain;
+    changed = true;
+    return { ...domain, ...(slackChannel !== undefined ? { slackChannel } : {}), ...(people !== undefined ? { people } : {}) };
+  });
+  return changed ? { ...workspace, domains } : workspace;
+}
+
+/** The one list of notices of a valid config, in a fixed order: discovery, sources, dropped rules, an empty mesh. */
+export function configNotices(
+  discovered: readonly ConfigProblem[],
+  products: readonly Product[],
+  sourced?: SourcedEntries,
+  ruleNotes: readonly ConfigNotice[] = [],
+): ConfigNotice[] {
+  const read = sourced?.files.map((f) => f.ref.file) ?? [];
+  // A folder or file read through `sources:` is read, not skipped.
+  const unread = read.length === 0 ? discovered : discovered.filter((w) => !read.some((f) => f === w.file || f.startsWith(`${w.file}/`)));
+  const out = unread.map((w) => notice('warning', 'config', w));
+  if (sourced) {
+    for (const w of sourced.listing.warnings) out.push(notice('warning', 'odcs', w));
+    for (const file of sourced.files) for (const n of file.notes) out.push(notice('note', file.ref.kind, n));
+  }
+  out.push(...ruleNotes);
+  if (products.length === 0) out.push(notice('warning', 'config', { file: 'products', path: '', message: 'no product is configured: there is nothing to check' }));
+  return out;
+}
+
+/** `notices` and, for readers of the older fields, the same notices split into `warnings` and `notes`. */
+export function noticeLists(notices: readonly ConfigNotice[]): Pick<MeshConfig, 'notices' | 'warnings' | 'notes'> {
+  return { notices, warnings: notices.filter((n) => n.kind === 'warning'), notes: notices.filter((n) => n.kind === 'note') };
 }
 
 /** Every file read and turned into an entry: the state a reload starts from. */
@@ -308,57 +397,58 @@ export function loadEntries(dir: string, options: LoadEntriesOptions = {}): Load
   return { root, files, discovery, workspace, products, consumers };
 }
 
+/**
+ * Loads a config directory in full. With `sources:` in meshwatch.yaml the
+ * `sources` reader must be given (the CLI's `loadConfig` in
+ * sources/load-config.ts does); without one such a config is refused
+ * rather than loaded without its sourced products.
+ */
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
   const entries = loadEntries(dir, options);
-  const sourced = await sourceEntries(entries);
-  const assembled = assembleConfig(
-    entries.root,
-    entries.workspace,
-    sourced ? [...entries.products, ...sourced.products] : entries.products,
-    sourced ? [...entries.consumers, ...sourced.consumers] : entries.consumers,
-    sourced
-      ? {
-          problems: [...entries.discovery.problems, ...sourced.problems],
-          // A folder or file read through `sources:` is read, not skipped.
-          warnings: entries.discovery.warnings.filter((w) => !sourced.files.some((f) => f === w.file || f.startsWith(`${w.file}/`))),
-        }
-      : entries.discovery,
-  );
+  const sourced = readSourceEntries(entries.root, entries.workspace, options.sources);
+  const assembled = assembleConfig(entries.root, entries.workspace, entries.products, entries.consumers, entries.discovery, sourced);
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
-  return sourced ? { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } : assembled.config;
+  return assembled.config;
 }
 
-/** Whether meshwatch.yaml names ODCS or dbt sources (the incremental reload does not read them yet). */
+/** Whether meshwatch.yaml names ODCS or dbt sources. */
 export function hasSources(entries: Pick<LoadedEntries, 'workspace'>): boolean {
   return (entries.workspace.raw?.sources.length ?? 0) > 0;
 }
 
+/** Every file `sources:` names, read through `reader`; undefined without sources. */
+export function readSourceEntries(root: string, workspace: WorkspaceEntry, reader: SourceReader | undefined, onRead?: (file: string) => void): SourcedEntries | undefined {
+  const raw = workspace.raw;
+  if (!raw || raw.sources.length === 0) return undefined;
+  // A programming error, not the user's: every entry point passes the reader.
+  if (!reader) throw new Error('loadConfig: meshwatch.yaml has sources but no source reader was given (use sources/load-config.ts)');
+  const listing = reader.list(root, raw.sources);
+  const files = listing.files.map((ref) => {
+    onRead?.(ref.file);
+    return sourceFileEntry(ref, reader.read(root, raw.sources, ref, raw.warehouse.type), workspace.workspace);
+  });
+  return { listing, files };
+}
+
 /**
- * Products and consumers from `sources:` (ODCS contracts, dbt manifests) as
- * entries like those of products/*.yaml: the same zod schema, the same
- * cross-file rules, so nothing downstream can tell where a product came from.
+ * One source file's products and consumers as entries like those of
+ * products/*.yaml: the same zod schema, the same cross-file rules, so
+ * nothing downstream can tell where a product came from.
  */
-async function sourceEntries(entries: LoadedEntries): Promise<
-  { products: ProductEntry[]; consumers: ConsumerFileEntry[]; problems: ConfigProblem[]; notes: ConfigProblem[]; files: string[] } | undefined
-> {
-  const raw = entries.workspace.raw;
-  if (!raw || !hasSources(entries)) return undefined;
-  const workspace = entries.workspace.workspace;
-  const fromSources = await loadSourceProducts(entries.root, raw.sources, raw.warehouse.type);
-  const problems: ConfigProblem[] = [...fromSources.problems];
-  const products: ProductEntry[] = [];
-  for (const item of fromSources.products) {
+export function sourceFileEntry(ref: SourceFileRef, output: SourceFileOutput, workspace: Workspace | undefined): SourceFileEntry {
+  const products = output.products.map((item): ProductEntry => {
     const itemProblems: ConfigProblem[] = [];
+    const origin = { kind: ref.kind, path: item.path };
     const product = validate(productFileSchema, { file: item.file, value: item.value, fromEnv: new Map() }, itemProblems, item.path);
-    if (!product) products.push({ file: item.file, problems: itemProblems, invalidId: item.value.id });
-    else products.push(productEntryFor(item.file, product, workspace, itemProblems));
-  }
-  const consumers: ConsumerFileEntry[] = fromSources.consumers.map((item) => {
+    if (!product) return { file: item.file, problems: itemProblems, invalidId: typeof item.value.id === 'string' ? item.value.id : undefined, origin };
+    return { ...productEntryFor(item.file, product, workspace, itemProblems), origin };
+  });
+  const consumers = output.consumers.map((item): ConsumerFileEntry => {
     const itemProblems: ConfigProblem[] = [];
     const parsed = validate(consumersFileSchema, { file: item.file, value: { consumers: [item.value] }, fromEnv: new Map() }, itemProblems, item.path);
     return { file: item.file, problems: itemProblems, consumers: (parsed?.consumers ?? []).map((c): Consumer => ({ ...c, source: item.file })) };
   });
-  return { products, consumers, problems, notes: [...fromSources.notes], files: fromSources.files };
+  return { ref, products, consumers, problems: output.problems, notes: output.notes, domains: output.domains };
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;

@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatTableRef } from '../config/identifier.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import type { Product } from '../config/types.js';
 import { cli, REPO } from './support/cli.js';
 import { writeConfigDir } from './support/config-dir.js';

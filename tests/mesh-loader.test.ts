@@ -5,7 +5,7 @@ import { Catalog, type ConsumerSource } from '../catalog/catalog.js';
 import { impactOf } from '../catalog/impact.js';
 import { MeshLoader, type ReloadResult } from '../catalog/mesh-loader.js';
 import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import type { Consumer } from '../config/types.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
 import { SMALL_MESH } from './support/small-mesh.js';

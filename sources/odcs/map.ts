@@ -166,9 +166,11 @@ function mapObject(
   ctx: Ctx,
 ): RawProduct | undefined {
   const physical = object.physicalName ?? object.name;
+  // Written by export odcs: the table exactly as config named it (quoting, a DuckDB catalog).
+  const exact = typeof object.customProperties.meshwatchTable === 'string' ? object.customProperties.meshwatchTable : undefined;
   // A physical name may already be qualified (`schema.table`); then it is used as written.
-  const table = physical.includes('.') ? physical : tableName([database, schemaName ?? 'main', physical]);
-  if (!physical.includes('.') && schemaName === undefined) {
+  const table = exact ?? (physical.includes('.') ? physical : tableName([database, schemaName ?? 'main', physical]));
+  if (exact === undefined && !physical.includes('.') && schemaName === undefined) {
     ctx.note(at, `no server names a schema: the table is taken as ${table} (set schema on the source entry)`);
   }
   const columns: RawColumn[] = [];
@@ -177,7 +179,7 @@ function mapObject(
   const pk: Array<{ column: string; position: number }> = [];
   object.properties.forEach((prop, j) => {
     const pat = `${at}.properties[${j}]`;
-    const column = identifier(prop.physicalName ?? prop.name);
+    const column = columnOfProperty(prop);
     columnOf.set(prop.name, column);
     columnOf.set(prop.physicalName ?? prop.name, column);
     const nullable = prop.customProperties.meshwatchNullable === false ? { nullable: false } : {};
@@ -224,6 +226,12 @@ function mapObject(
     );
   }
   return product;
+}
+
+/** A property's column as config writes it; `meshwatchColumn` (export odcs) keeps a quoted name that reads the same unquoted. */
+function columnOfProperty(prop: OdcsProperty): string {
+  const exact = prop.customProperties.meshwatchColumn;
+  return typeof exact === 'string' && exact !== '' ? exact : identifier(prop.physicalName ?? prop.name);
 }
 
 /** What `export odcs` keeps in custom properties because ODCS has no field for it. */
@@ -358,7 +366,10 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
     }
     case 'duplicateValues': {
       const listed = q.arguments.properties;
-      const cols = Array.isArray(listed) ? listed.filter((c): c is string => typeof c === 'string').map((c) => identifier(c)) : column ? [column] : [];
+      const cols = Array.isArray(listed) ? listed.filter((c): c is string => typeof c === 'string').map((c) => {
+            const prop = object.properties.find((p) => p.name === c || p.physicalName === c);
+            return prop ? columnOfProperty(prop) : identifier(c);
+          }) : column ? [column] : [];
       if (cols.length === 0) return ctx.note(at, 'duplicateValues names no column: not checked');
       const t = thresholdOf();
       if (!t) return cantSay();
@@ -476,7 +487,7 @@ function mapSla(contract: OdcsContract, objects: ReadonlyMap<string, OdcsObject>
       if (columnName !== undefined) {
         const prop = object.properties.find((p) => p.name === columnName || p.physicalName === columnName);
         if (!prop) return ctx.note(at, `SLA ${sla.property} element "${element}" names no column of ${object.name}: not checked`);
-        column = identifier(prop.physicalName ?? prop.name);
+        column = columnOfProperty(prop);
       }
     }
     if (!target) return;
