@@ -80,11 +80,11 @@ describe('meshwatch import', () => {
 });
 
 describe('sources: in meshwatch.yaml', () => {
-  it('reads ODCS and dbt beside products/*.yaml; validate prints the notes with file and path', async () => {
+  it('reads ODCS and dbt beside products/*.yaml; validate prints warnings and notes alike, with file and path', async () => {
     const { dir, cleanup } = await writeConfigDir({
       'meshwatch.yaml': `warehouse: { type: duckdb, path: w.duckdb }
 domains:
-  - { id: seller, name: Seller, slackChannel: "#seller" }
+  - { id: seller, name: Seller }
   - { id: jaffle_shop, name: Jaffle, slackChannel: "#jaffle" }
   - { id: own, name: Own, slackChannel: "#own" }
 sources:
@@ -98,12 +98,24 @@ sources:
       await cp(odcs('docs__examples__all__full-example'), path.join(dir, 'contracts', 'seller', 'full.odcs.yaml'));
       await cp(manifest('datacontract__datacontract-cli'), path.join(dir, 'target', 'manifest.json'));
       const run = await cli(['validate', '--config', dir]);
-      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/valid \(3 domains, 8 products/);
-      expect(run.stdout).toContain('note: contracts/seller/full.odcs.yaml: slaProperties[0]: SLA latency element "tab1.txn_ref_dt" names no table of this contract: not checked');
-      expect(run.stdout).toContain('note: meshwatch.yaml: sources[2].odcs: "nothing/*.yaml" matches no file');
+      const lines = run.stderr.trimEnd().split('\n');
+      // One list, one format: the warning first (a glob that matches nothing), then the notes in file order.
+      expect(lines[0]).toBe('warning: meshwatch.yaml: sources[2].odcs: "nothing/*.yaml" matches no file');
+      expect(lines).toContain('note: contracts/seller/full.odcs.yaml: slaProperties[0]: SLA latency element "tab1.txn_ref_dt" names no table of this contract: not checked');
+      expect(lines.every((l) => /^(warning|note): /.test(l))).toBe(true);
+      expect(run.stdout).toContain(`${lines.length - 1} notes (read from sources but not checked) on stderr`);
       const config = await loadConfig(dir);
       expect(config.sourceFiles).toEqual(['contracts/seller/full.odcs.yaml', 'target/manifest.json']);
+      expect(config.notices.map((n) => `${n.kind}: ${n.file}: ${n.path}: ${n.message}`)).toEqual(lines);
+      expect(config.notices[0]).toMatchObject({ kind: 'warning', source: 'odcs' });
+      expect(config.notes.every((n) => n.kind === 'note' && (n.source === 'odcs' || n.source === 'dbt'))).toBe(true);
+      expect(config.warnings).toEqual([config.notices[0]]);
+      // The seller domain sets no channel or people: the contract's Slack support channel and team give them.
+      const seller = config.workspace.domains.find((d) => d.id === 'seller');
+      expect(seller).toMatchObject({ slackChannel: '#product-help', people: ['mhopper', 'daustin'] });
+      expect(config.workspace.domains.find((d) => d.id === 'jaffle_shop')).toEqual({ id: 'jaffle_shop', name: 'Jaffle', slackChannel: '#jaffle' });
       const impact = await cli(['impact', 'jaffle_shop.stg_orders', '--config', dir, '--format', 'json']);
       expect((JSON.parse(impact.stdout) as { products: Array<{ id: string }> }).products.map((p) => p.id)).toContain('own.mine');
     } finally {
