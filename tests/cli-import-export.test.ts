@@ -166,9 +166,24 @@ describe('meshwatch export odcs', () => {
     expect(validate({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'x', version: '1' })).toBe(false);
   });
 
-  it('round trip native → ODCS → native keeps every product and its checks', async () => {
+  it('round trip native → ODCS → native keeps every product and its checks, quoted names, the DuckDB catalog and the domain people', async () => {
     const { dir, cleanup } = await writeConfigDir({
       'meshwatch.yaml': (await readFile(path.join(REPO, 'examples/demo-mesh/meshwatch.yaml'), 'utf8')) + '\nsources:\n  - { odcs: "contracts/*.odcs.yaml" }\n',
+      // Quoted names that read the same unquoted ("Amount" is exact case on Snowflake) and the catalog part of a DuckDB table.
+      'products/quoted.yaml': `id: sales.quoted
+domain: sales
+tier: limited
+table: warehouse."Sales Data"."Orders"
+schema:
+  columns:
+    - { name: '"Order Id"', type: BIGINT }
+    - { name: '"Amount"', type: DOUBLE }
+    - { name: plain, type: VARCHAR }
+contract:
+  notNull: ['"Amount"']
+  unique: [['"Order Id"', '"Amount"']]
+  acceptedValues: { '"Amount"': [1, 2] }
+`,
       'products/rich.yaml': `id: sales.rich
 domain: sales
 tier: open
@@ -195,7 +210,10 @@ inputs: [ecommerce.orders]
     try {
       await cp(path.join(REPO, 'examples/demo-mesh/products'), path.join(dir, 'products'), { recursive: true });
       await cp(path.join(REPO, 'examples/demo-mesh/consumers'), path.join(dir, 'consumers'), { recursive: true });
-      await writeFile(path.join(dir, 'meshwatch.yaml'), (await readFile(path.join(dir, 'meshwatch.yaml'), 'utf8')).replace(/\nsources:[\s\S]*$/, '\n'));
+      await writeFile(
+        path.join(dir, 'meshwatch.yaml'),
+        (await readFile(path.join(dir, 'meshwatch.yaml'), 'utf8')).replace(/\nsources:[\s\S]*$/, '\n').replace('{ id: sales, name: Dealer Sales,', '{ id: sales, name: Dealer Sales, people: [ana, "bo@example.com"],'),
+      );
       const native = await loadConfig(dir);
       const exported = await tempDir();
       expect((await cli(['export', 'odcs', '--config', dir, '--out', exported])).code).toBe(0);
@@ -222,6 +240,11 @@ inputs: [ecommerce.orders]
         });
         const byId = (ps: readonly Product[]) => [...ps].sort((a, b) => a.id.localeCompare(b.id)).map(shape);
         expect(byId(reread.products)).toEqual(byId(native.products));
+        const quoted = reread.products.find((p) => p.id === 'sales.quoted')!;
+        expect(formatTableRef(quoted.table)).toBe('warehouse."Sales Data"."Orders"');
+        expect(quoted.schema?.columns.map((c) => c.name)).toEqual(['"Order Id"', '"Amount"', 'plain']);
+        // The team's members come back as the people of a domain that sets none.
+        expect(reread.workspace.domains.find((d) => d.id === 'sales')?.people).toEqual(['ana', 'bo@example.com']);
       } finally {
         await cleanBack();
       }
