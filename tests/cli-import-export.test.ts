@@ -217,6 +217,16 @@ inputs: [ecommerce.orders]
       const native = await loadConfig(dir);
       const exported = await tempDir();
       expect((await cli(['export', 'odcs', '--config', dir, '--out', exported])).code).toBe(0);
+      // Team members and the quoted names' custom properties are valid ODCS too.
+      const schema = JSON.parse(await readFile(path.join(requireRealInputs(), 'odcs/bitol-io__open-data-contract-standard/schema__odcs-json-schema-v3.1.0.json'), 'utf8')) as object;
+      const ajv = new Ajv2019({ allErrors: true, strict: false });
+      addFormats.default(ajv);
+      const validate = ajv.compile(schema);
+      for (const file of ['sales.quoted.odcs.yaml', 'sales.rich.odcs.yaml']) {
+        const doc = parse(await readFile(path.join(exported, file), 'utf8')) as { team?: { members?: unknown[] } };
+        expect({ file, errors: validate(doc) ? [] : validate.errors }).toEqual({ file, errors: [] });
+        expect(doc.team?.members).toEqual([{ username: 'ana' }, { username: 'bo@example.com' }]);
+      }
 
       const { dir: back, cleanup: cleanBack } = await writeConfigDir({
         'meshwatch.yaml': (await readFile(path.join(REPO, 'examples/demo-mesh/meshwatch.yaml'), 'utf8')) + '\nsources:\n  - { odcs: "contracts/*.odcs.yaml" }\n',
