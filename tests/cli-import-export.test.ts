@@ -76,6 +76,8 @@ describe('meshwatch import', () => {
     const workspace = await readFile(path.join(out, 'meshwatch.yaml'), 'utf8');
     expect(workspace).toMatch(/id: seller[\s\S]*slackChannel: "#product-help"/);
     expect((await cli(['validate', '--config', out])).code).toBe(0);
+    // The team's members are the domain's people, as a field validate reads.
+    expect((await loadConfig(out)).workspace.domains.find((d) => d.id === 'seller')?.people).toEqual(['mhopper', 'daustin']);
   });
 });
 

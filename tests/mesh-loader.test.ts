@@ -5,6 +5,7 @@ import { Catalog, type ConsumerSource } from '../catalog/catalog.js';
 import { impactOf } from '../catalog/impact.js';
 import { MeshLoader, type ReloadResult } from '../catalog/mesh-loader.js';
 import { ConfigError } from '../config/errors.js';
+import { loadMesh, reloadMesh } from '../scheduler/config-source.js';
 import { loadConfig } from '../sources/load-config.js';
 import type { Consumer } from '../config/types.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
@@ -279,6 +280,20 @@ sources:
     await expectRejectedLikeFullLoad(dir, loader, loader.reload(), before);
     await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders']));
     await expectSameAsFullLoad(dir, loader.reload());
+  });
+
+  it('is what serve loads and reloads with (scheduler/config-source.ts): one loader, a changed manifest, a new hash', async () => {
+    const dir = await sourcedDir();
+    const first = await loadMesh(dir, {});
+    expect(first.config).toEqual(await loadConfig(dir, { env: {} }));
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders', 'refunds']));
+    const next = await reloadMesh(first, dir, {});
+    expect(next.loader).toBe(first.loader);
+    expect(next.config.products.map((p) => p.id)).toContain('shop.refunds');
+    expect(next.hash).not.toBe(first.hash);
+    await writeFile(path.join(dir, 'target/manifest.json'), '[]');
+    await expect(reloadMesh(next, dir, {})).rejects.toBeInstanceOf(ConfigError);
+    expect(next.loader.config).toBe(next.config);
   });
 
   it('finds a contract a glob newly matches, and one removed; a changed meshwatch.yaml reads every source again', async () => {
