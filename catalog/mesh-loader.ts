@@ -32,6 +32,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { checkContractRules } from '../config/contract-rules.js';
 import { checkReferences, checkWarehouseFit, DeclaredColumns } from '../config/cross-file.js';
 import { configFileKind, WORKSPACE_FILE, WORKSPACE_FILE_ALT } from '../config/discover.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
@@ -535,6 +536,13 @@ export class MeshLoader {
       { products: scopeProducts, consumers: scopeConsumers, byId, duplicateConsumer: consumerIds === undefined },
       this.declared,
     );
+    // Contract rules: a changed product's own rules are checked here. References link the referenced
+    // product's table into the rule (and check its columns), across files: those take the full pass.
+    const touchesReferences =
+      addedProducts.some((p) => (p.contract?.references.length ?? 0) > 0) || [...scopeProducts].some((p) => p.contract?.references.some((r) => ids.has(r.references.product)));
+    if (touchesReferences) return this.rejectOrAcceptFull(changedFiles);
+    const withRules = addedProducts.filter((p) => p.contract !== undefined);
+    if (withRules.length > 0) checkContractRules(withRules, config.workspace.warehouse.type, problems);
     if (problems.length > 0 || consumerIds === undefined) return this.rejectOrAcceptFull(changedFiles);
     this.consumerIds = consumerIds;
     return this.accept(config, catalog, changedFiles, false);

@@ -317,3 +317,18 @@ sources:
     expect(loader.config.warnings.map((w) => w.message)).toContain('"elsewhere/*.odcs.yaml" matches no file');
   });
 });
+
+describe('MeshLoader.reload and contract rules', () => {
+  it('checks a changed product’s contract rules like a full load, and links a reference to the referenced table', async () => {
+    const dir = await meshDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    const before = { config: loader.config, catalog: loader.catalog };
+    const orders = SMALL_MESH['products/orders.yaml']!;
+    await writeFile(path.join(dir, 'products/orders.yaml'), `${orders}contract:\n  notNull: [nope]\n`);
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(['products/orders.yaml']), before);
+    await writeFile(path.join(dir, 'products/orders.yaml'), `${orders}contract:\n  notNull: [order_id]\n  references:\n    customer_id: { product: crm.customers, column: customer_id }\n`);
+    const result = loader.reload(['products/orders.yaml']);
+    await expectSameAsFullLoad(dir, result);
+    expect(loader.config.products.find((p) => p.id === 'sales.orders')?.contract?.references[0]?.references.table?.table.name).toBe('customers');
+  });
+});
