@@ -327,6 +327,11 @@ export class MeshLoader {
     else this.stamps.delete(file);
     for (const [key, entry] of this.sourceEntries) if (entry.ref.file === file) this.sourceEntries.delete(key);
     const raw = this.workspaceEntry.raw;
+    if (!stamp && raw) {
+      // Gone (told so, not found by listing): list again, so a missing manifest is the problem a full load reports.
+      const listing = this.reader.list(this.root, raw.sources);
+      if (!sameListing(this.sourceListing, listing)) this.sourceListing = listing;
+    }
     if (raw && stamp) {
       for (const ref of this.sourceListing?.files ?? []) {
         if (ref.file === file) this.sourceEntries.set(refKey(ref), sourceFileEntry(ref, this.reader.read(this.root, raw.sources, ref, raw.warehouse.type), this.workspaceEntry.workspace));

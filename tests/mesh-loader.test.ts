@@ -280,6 +280,10 @@ sources:
     await expectRejectedLikeFullLoad(dir, loader, loader.reload(), before);
     await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders']));
     await expectSameAsFullLoad(dir, loader.reload());
+    // A manifest removed, told so: "not found", as a full load says.
+    const now = { config: loader.config, catalog: loader.catalog };
+    await rm(path.join(dir, 'target/manifest.json'));
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(['target/manifest.json']), now);
   });
 
   it('is what serve loads and reloads with (scheduler/config-source.ts): one loader, a changed manifest, a new hash', async () => {
