@@ -509,7 +509,7 @@ export class MeshLoader {
 
     const products = patchProducts(old.products, removedProducts, addedProducts);
     const consumers = consumerFiles.length === 0 ? old.consumers : patchConsumers(old.consumers, consumerFiles);
-    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, ...noticeLists(configNotices(this.discovery.warnings, products)) };
+    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, ...noticeLists(configNotices(this.discovery.warnings, products.length)) };
     if (this.discovery.problems.length > 0) return this.rejectOrAcceptFull(changedFiles);
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };

@@ -13,17 +13,19 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
+import { withDomainHints } from './domain-hints.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
-import { notice, type ConfigNotice } from './notices.js';
+import { configNotices, notice, noticeLists, type ConfigNotice } from './notices.js';
 import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type WorkspaceFile } from './schema.js';
 import type { DomainHint, SourceFileOutput, SourceFileRef, SourceKind, SourceListing, SourceReader } from './source-hook.js';
-import type { Consumer, Domain, MeshConfig, Product, Workspace } from './types.js';
+import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 
 export { WORKSPACE_FILE, discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 export { formatPath } from './parse-file.js';
+export { configNotices, noticeLists } from './notices.js';
 
 export interface LoadOptions {
   /** Environment for `${VAR}` interpolation; defaults to process.env. */
@@ -299,59 +301,8 @@ export function assembleConfig(
     note: (product, note) => ruleNotes.push(notice('note', origins.get(product)?.kind ?? 'config', note)),
   });
   if (problems.length > 0 || !workspace) return { problems };
-  const notices = configNotices(discovery.warnings, products, sourced, ruleNotes);
+  const notices = configNotices(discovery.warnings, products.length, sourced, ruleNotes);
   return { config: { dir: root, workspace, products, consumers, ...noticeLists(notices), ...(sourced ? { sourceFiles: sourced.files.map((f) => f.ref.file) } : {}) } };
-}
-
-/**
- * A domain of meshwatch.yaml that sets no Slack channel or people takes them
- * from the sources that name it (an ODCS contract's support channel and
- * team, a dbt group's owner), in listing order; a domain that still has no
- * channel is a problem, as it was before sources could give one.
- */
-function withDomainHints(workspace: Workspace, hints: readonly DomainHint[], file: string, problems: ConfigProblem[]): Workspace {
-  let changed = false;
-  const domains = workspace.domains.map((domain, i): Domain => {
-    const mine = hints.filter((h) => h.id === domain.id);
-    const slackChannel = domain.slackChannel ?? mine.find((h) => h.slackChannel !== undefined)?.slackChannel;
-    if (slackChannel === undefined) {
-      problems.push({
-        file,
-        path: `domains[${i}].slackChannel`,
-        message: `expected a Slack channel like "#sales-data" or a channel id, got nothing${mine.length > 0 ? ` (no source naming ${domain.id} gives a Slack support channel)` : ''}`,
-      });
-    }
-    const people = domain.people ?? (mine.some((h) => h.people.length > 0) ? [...new Set(mine.flatMap((h) => h.people))] : undefined);
-    if (slackChannel === domain.slackChannel && people === domain.people) return domain;
-    changed = true;
-    return { ...domain, ...(slackChannel !== undefined ? { slackChannel } : {}), ...(people !== undefined ? { people } : {}) };
-  });
-  return changed ? { ...workspace, domains } : workspace;
-}
-
-/** The one list of notices of a valid config, in a fixed order: discovery, sources, dropped rules, an empty mesh. */
-export function configNotices(
-  discovered: readonly ConfigProblem[],
-  products: readonly Product[],
-  sourced?: SourcedEntries,
-  ruleNotes: readonly ConfigNotice[] = [],
-): ConfigNotice[] {
-  const read = sourced?.files.map((f) => f.ref.file) ?? [];
-  // A folder or file read through `sources:` is read, not skipped.
-  const unread = read.length === 0 ? discovered : discovered.filter((w) => !read.some((f) => f === w.file || f.startsWith(`${w.file}/`)));
-  const out = unread.map((w) => notice('warning', 'config', w));
-  if (sourced) {
-    for (const w of sourced.listing.warnings) out.push(notice('warning', 'odcs', w));
-    for (const file of sourced.files) for (const n of file.notes) out.push(notice('note', file.ref.kind, n));
-  }
-  out.push(...ruleNotes);
-  if (products.length === 0) out.push(notice('warning', 'config', { file: 'products', path: '', message: 'no product is configured: there is nothing to check' }));
-  return out;
-}
-
-/** `notices` and, for readers of the older fields, the same notices split into `warnings` and `notes`. */
-export function noticeLists(notices: readonly ConfigNotice[]): Pick<MeshConfig, 'notices' | 'warnings' | 'notes'> {
-  return { notices, warnings: notices.filter((n) => n.kind === 'warning'), notes: notices.filter((n) => n.kind === 'note') };
 }
 
 /** Every file read and turned into an entry: the state a reload starts from. */
