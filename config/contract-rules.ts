@@ -86,13 +86,13 @@ export function checkContractRules(products: Product[], engine: Engine, problems
     const known = declared(product);
     const origin = sourced?.originOf(product);
     /** The rule being checked, and the sourced rules that broke something (dropped below). */
-    let rule: { kind: RuleKind; index: number } = { kind: 'notNull', index: 0 };
+    let current: { kind: RuleKind; index: number } = { kind: 'notNull', index: 0 };
     const dropped = new Map<string, { kind: RuleKind; index: number; path: string; message: string }>();
     const problem = (path: string, message: string) => {
       if (origin === undefined) problems.push({ file, path, message });
-      else if (!dropped.has(`${rule.kind}:${rule.index}`)) dropped.set(`${rule.kind}:${rule.index}`, { ...rule, path, message });
+      else if (!dropped.has(`${current.kind}:${current.index}`)) dropped.set(`${current.kind}:${current.index}`, { ...current, path, message });
     };
-    const at = (kind: RuleKind, index: number) => (rule = { kind, index });
+    const at = (kind: RuleKind, index: number) => (current = { kind, index });
     const hasColumn = (column: string) => !known || known.has(key(column));
     const noColumn = (column: string) => `${product.id} has no column "${column}" in its declared schema${didYouMean(column, [...(known?.values() ?? [])].map((c) => c.name))}`;
 
