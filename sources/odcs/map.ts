@@ -127,7 +127,9 @@ export function mapOdcsContract(contract: OdcsContract, file: string, options: O
 function domainHint(contract: OdcsContract, domain: string, file: string): SourceOutput['domains'][number] {
   const slack = contract.support.find((s) => s.tool?.toLowerCase() === 'slack');
   const people = (contract.team?.members ?? []).filter((m) => m.dateOut === undefined).map((m) => m.username ?? m.name).filter((p): p is string => p !== undefined);
-  return { id: domain, name: contract.domain ?? contract.team?.name, slackChannel: slackChannel(slack?.channel), people, file };
+  // A channel written only as its archive link (`https://acme.slack.com/archives/C0123456789`) gives its id.
+  const fromUrl = /\/archives\/([CG][A-Z0-9]{6,})(?:[/?#]|$)/.exec(slack?.url ?? '')?.[1];
+  return { id: domain, name: contract.domain ?? contract.team?.name, slackChannel: slackChannel(slack?.channel) ?? fromUrl, people, file };
 }
 
 function productId(contract: OdcsContract, object: OdcsObject, domain: string): string {
