@@ -26,6 +26,12 @@
  * is enough. The result is the config and Catalog a full `loadConfig` and
  * `new Catalog` would give (tests/mesh-loader.test.ts compares them deeply).
  *
+ * ODCS contracts and dbt manifests named by `sources:` are files of the
+ * config too: a reload lists the globs again, re-reads and maps only the
+ * source files whose content changed, and then runs the full cross-file
+ * pass (their products follow products/ in a full load's order, which the
+ * scoped pass does not keep).
+ *
  * Synchronous: a reload of one file reads one file; a full load at startup
  * blocks the event loop for the seconds it takes either way.
  */
