@@ -20,7 +20,7 @@ function folderImports(): Map<string, Set<string>> {
       } else if (e.name.endsWith('.ts') && rel !== '') {
         const top = child.split('/')[0]!;
         const text = readFileSync(path.join(REPO, child), 'utf8');
-        for (const m of text.matchAll(/(?:from |import\()'(\.[^']+)'/g)) {
+        for (const m of text.matchAll(/(?:from |import\(|import )'(\.[^']+)'/g)) {
           const target = path.posix.normalize(path.posix.join(path.posix.dirname(child), m[1]!)).split('/')[0]!;
           if (target !== top && !target.startsWith('..')) {
             if (!edges.has(top)) edges.set(top, new Set());
