@@ -30,20 +30,30 @@
  * is enough. The result is the config and Catalog a full `loadConfig` and
  * `new Catalog` would give (tests/mesh-loader.test.ts compares them deeply).
  *
+ * ODCS contracts and dbt manifests named by `sources:` are files of the
+ * config too: a reload lists the globs again, re-reads and maps only the
+ * source files whose content changed, and then runs the full cross-file
+ * pass (their products follow products/ in a full load's order, which the
+ * scoped pass does not keep).
+ *
  * Synchronous: a reload of one file reads one file; a full load at startup
  * blocks the event loop for the seconds it takes either way.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { checkContractRules } from '../config/contract-rules.js';
 import { checkReferences, checkWarehouseFit, DeclaredColumns } from '../config/cross-file.js';
 import { configFileKind, WORKSPACE_FILE, WORKSPACE_FILE_ALT } from '../config/discover.js';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import {
   assembleConfig,
   checkConfigDir,
-  configWarnings,
+  configNotices,
   hasSources,
+  noticeLists,
+  readSourceEntries,
+  sourceFileEntry,
   discoverConfigFiles,
   loadConsumerFile,
   loadProductFile,
@@ -55,10 +65,17 @@ import {
   type Discovery,
   type FileText,
   type ProductEntry,
+  type SourceFileEntry,
+  type SourcedEntries,
   type WorkspaceEntry,
 } from '../config/load.js';
+import type { SourceFileRef, SourceListing, SourceReader } from '../config/source-hook.js';
+import { sourceReader } from '../sources/load.js';
 import type { Consumer, MeshConfig, Product } from '../config/types.js';
 import { checkTierLineage } from '../config/tier-lineage.js';
+import { notice } from '../config/notices.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 import { Catalog, type CatalogChange, type ConsumerSource } from './catalog.js';
 
 export interface MeshLoaderOptions {
@@ -82,7 +99,7 @@ export type ReloadResult =
     }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly error: ConfigError };
 
-type Kind = 'workspace' | 'product' | 'consumer';
+type Kind = 'workspace' | 'product' | 'consumer' | 'source';
 
 interface FileStamp {
   readonly hash: string;
@@ -98,6 +115,26 @@ interface Accepted<E> {
 }
 
 const hashOf = (content: FileText) => createHash('sha1').update('text' in content ? content.text : `\u0000${content.error}`).digest('base64');
+
+/**
+ * A source file's stamp, read apart from the reader: manifests are larger
+ * than the config file limit, and only the hash is needed here.
+ */
+function sourceStampOf(root: string, file: string): FileStamp | undefined {
+  const absolute = path.resolve(root, file);
+  try {
+    const info = statSync(absolute);
+    return { hash: createHash('sha1').update(readFileSync(absolute)).digest('base64'), mtimeMs: info.mtimeMs, size: info.size, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+const refKey = (ref: SourceFileRef) => `${ref.index}\u0000${ref.file}`;
+
+function sameListing(a: SourceListing | undefined, b: SourceListing | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
 
 function stampOf(root: string, file: string, content: FileText): FileStamp {
   try {
@@ -153,6 +190,18 @@ export class MeshLoader {
   /** Product files of the config in use that declare acknowledged breaking changes. */
   private acknowledging = new Set<string>();
 
+  /**
+   * `sources:` of meshwatch.yaml: the files they name now, and one entry per
+   * file read. A changed source file is read again alone; with sources the
+   * cross-file pass always runs in full (their products sit after products/
+   * in a full load's order, which the scoped pass does not keep).
+   */
+  private readonly reader: SourceReader = sourceReader;
+  private sourceListing: SourceListing | undefined;
+  private readonly sourceEntries = new Map<string, SourceFileEntry>();
+  /** A source file or the listing differs from the config in use. */
+  private sourcesChanged = false;
+
   /** The last discovery's problems and warnings (entries not read); a reload told which files changed keeps them. */
   private discovery: Pick<Discovery, 'problems' | 'warnings'>;
 
@@ -206,19 +255,22 @@ export class MeshLoader {
     const products = files.products.map((file) => loadProductFile(file, read(file), env, workspace.workspace));
     const consumers = files.consumers.map((file) => loadConsumerFile(file, read(file), env));
     const now = options.now ?? (() => new Date());
-    const assembled = assembleConfig(root, workspace, products, consumers, discovery, { now: now() });
+    const sourced = readSourceEntries(root, workspace, sourceReader, (file) => {
+      const stamp = sourceStampOf(root, file);
+      if (stamp) stamps.set(file, stamp);
+    });
+    const assembled = assembleConfig(root, workspace, products, consumers, discovery, sourced, { now: now() });
     if ('problems' in assembled) throw new ConfigError(assembled.problems);
     const loader = new MeshLoader(root, env, now, discovery, assembled.config, new Catalog(assembled.config, options.extraSources), workspace);
     for (const entry of products) loader.productEntries.set(entry.file, entry);
     for (const entry of consumers) loader.consumerEntries.set(entry.file, entry);
     for (const [file, stamp] of stamps) loader.stamps.set(file, stamp);
+    loader.sourceListing = sourced?.listing;
+    for (const entry of sourced?.files ?? []) loader.sourceEntries.set(refKey(entry.ref), entry);
     return loader;
   }
 
-  /**
-   * Whether meshwatch.yaml names ODCS or dbt `sources`: this loader reads only
-   * products/ and consumers/, so callers must then load with `loadConfig`.
-   */
+  /** Whether meshwatch.yaml names ODCS or dbt `sources` (read by this loader like products/). */
   get usesSources(): boolean {
     return hasSources({ workspace: this.workspaceEntry });
   }
@@ -251,9 +303,83 @@ export class MeshLoader {
     const candidates = changed === undefined ? this.discoverChanges() : this.classifyGiven(changed);
     const changedFiles: string[] = [];
     for (const [file, kind] of candidates) if (this.refresh(file, kind)) changedFiles.push(file);
-    const pending = this.pendingWorkspace !== undefined || this.pendingProducts.size > 0 || this.pendingConsumers.size > 0;
+    const pending = this.pendingWorkspace !== undefined || this.pendingProducts.size > 0 || this.pendingConsumers.size > 0 || this.sourcesChanged;
     if (!pending) return { ok: true, config: this.currentConfig, catalog: this.currentCatalog, changedFiles, full: false };
-    return this.pendingWorkspace !== undefined ? this.fullRebuild(changedFiles) : this.incremental(changedFiles);
+    if (this.pendingWorkspace !== undefined) return this.fullRebuild(changedFiles);
+    return this.sourceListing !== undefined ? this.rejectOrAcceptFull(changedFiles) : this.incremental(changedFiles);
+  }
+
+  private sourced(): SourcedEntries | undefined {
+    if (!this.sourceListing) return undefined;
+    const files: SourceFileEntry[] = [];
+    for (const ref of this.sourceListing.files) {
+      const entry = this.sourceEntries.get(refKey(ref));
+      if (entry) files.push(entry);
+    }
+    return { listing: this.sourceListing, files };
+  }
+
+  /** meshwatch.yaml changed (its sources, engine, domains): every source is listed and read again. */
+  private readAllSources(): void {
+    for (const ref of this.sourceListing?.files ?? []) this.stamps.delete(ref.file);
+    this.sourceEntries.clear();
+    const sourced = readSourceEntries(this.root, this.workspaceEntry, this.reader, (file) => {
+      const stamp = sourceStampOf(this.root, file);
+      if (stamp) this.stamps.set(file, stamp);
+    });
+    this.sourceListing = sourced?.listing;
+    for (const entry of sourced?.files ?? []) this.sourceEntries.set(refKey(entry.ref), entry);
+  }
+
+  /** Lists the sources again: files a glob now matches or no longer matches are changes. */
+  private discoverSourceChanges(out: Map<string, Kind>): void {
+    const sources = this.workspaceEntry.raw?.sources ?? [];
+    if (sources.length === 0 || out.get(this.workspaceFile) === 'workspace') return;
+    const before = this.sourceListing;
+    const listing = this.reader.list(this.root, sources);
+    if (!sameListing(before, listing)) {
+      this.sourceListing = listing;
+      this.sourcesChanged = true;
+    }
+    const now = new Set(listing.files.map((f) => f.file));
+    for (const ref of before?.files ?? []) if (!now.has(ref.file)) out.set(ref.file, 'source');
+    for (const file of now) {
+      const stamp = this.stamps.get(file);
+      let info;
+      try {
+        info = statSync(path.resolve(this.root, file));
+      } catch {
+        out.set(file, 'source');
+        continue;
+      }
+      if (!stamp || stamp.mtimeMs !== info.mtimeMs || stamp.size !== info.size || stamp.ino !== info.ino) out.set(file, 'source');
+    }
+  }
+
+  /** Re-reads one source file for every entry that names it; true when its content changed. */
+  private refreshSource(file: string): boolean {
+    const stamp = sourceStampOf(this.root, file);
+    const before = this.stamps.get(file);
+    if (before?.hash === stamp?.hash && (before !== undefined) === (stamp !== undefined)) {
+      if (stamp) this.stamps.set(file, stamp);
+      return false;
+    }
+    if (stamp) this.stamps.set(file, stamp);
+    else this.stamps.delete(file);
+    for (const [key, entry] of this.sourceEntries) if (entry.ref.file === file) this.sourceEntries.delete(key);
+    const raw = this.workspaceEntry.raw;
+    if (!stamp && raw) {
+      // Gone (told so, not found by listing): list again, so a missing manifest is the problem a full load reports.
+      const listing = this.reader.list(this.root, raw.sources);
+      if (!sameListing(this.sourceListing, listing)) this.sourceListing = listing;
+    }
+    if (raw && stamp) {
+      for (const ref of this.sourceListing?.files ?? []) {
+        if (ref.file === file) this.sourceEntries.set(refKey(ref), sourceFileEntry(ref, this.reader.read(this.root, raw.sources, ref, raw.warehouse.type), this.workspaceEntry.workspace));
+      }
+    }
+    this.sourcesChanged = true;
+    return true;
   }
 
 
@@ -261,6 +387,11 @@ export class MeshLoader {
     const out = new Map<string, Kind>();
     for (const given of changed) {
       const file = path.relative(this.root, path.resolve(this.root, given)).split(path.sep).join('/');
+      const source = this.sourceListing?.files.find((f) => path.resolve(this.root, f.file) === path.resolve(this.root, given));
+      if (source) {
+        out.set(source.file, 'source');
+        continue;
+      }
       // A path that is not a config file (a folder, a file elsewhere, the other workspace name): look at everything.
       const kind = file === WORKSPACE_FILE || file === WORKSPACE_FILE_ALT ? (file === this.workspaceFile ? 'workspace' : undefined) : configFileKind(file, this.workspaceFile);
       if (kind === undefined) return this.discoverChanges();
@@ -298,11 +429,13 @@ export class MeshLoader {
     consider([files.workspace], [this.workspaceFile], 'workspace');
     consider(files.products, [...this.productFiles], 'product');
     consider(files.consumers, [...this.consumerFiles], 'consumer');
+    this.discoverSourceChanges(out);
     return out;
   }
 
   /** Re-reads one file; true when its content differs from what was last read. */
   private refresh(file: string, kind: Kind): boolean {
+    if (kind === 'source') return this.refreshSource(file);
     const content = readConfigText(this.root, file);
     const gone = 'error' in content && content.error === 'file not found';
     const stamp = gone ? undefined : stampOf(this.root, file, content);
@@ -363,7 +496,7 @@ export class MeshLoader {
 
   /** The full cross-file pass over every entry: exactly a full load's result. */
   private assembleAll(): ReturnType<typeof assembleConfig> {
-    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery, { now: this.now() });
+    return assembleConfig(this.root, this.workspaceEntry, this.orderedProducts(), this.orderedConsumers(), this.discovery, this.sourced(), { now: this.now() });
   }
 
   private reject(problems: readonly ConfigProblem[]): ReloadResult {
@@ -385,6 +518,7 @@ export class MeshLoader {
     this.pendingProducts.clear();
     this.pendingConsumers.clear();
     this.pendingWorkspace = undefined;
+    this.sourcesChanged = false;
     if (full) this.consumerIds = new Set(config.consumers.map((c) => c.id));
     this.currentConfig = config;
     this.currentCatalog = catalog;
@@ -398,6 +532,7 @@ export class MeshLoader {
       // A validated file's only workspace-dependent problem is its schedule, which is derived again here.
       if (entry.raw) this.productEntries.set(file, productEntryFor(file, entry.raw, workspace));
     }
+    this.readAllSources();
     const assembled = this.assembleAll();
     if ('problems' in assembled) return this.reject(assembled.problems);
     this.declared = new DeclaredColumns(assembled.config.workspace.warehouse.type);
@@ -433,8 +568,8 @@ export class MeshLoader {
     }
     // Acknowledgements' warnings depend on every reader and on the clock: the full pass decides while any is declared.
     if (this.discovery.problems.length > 0 || old.workspace.breakingChanges.length > 0 || acknowledging.size > 0) return this.rejectOrAcceptFull(changedFiles);
-    const warnings: ConfigProblem[] = [...configWarnings(this.discovery.warnings, products)];
-    const config: MeshConfig = { dir: old.dir, workspace: old.workspace, products, consumers, warnings };
+    // Notices are settled below, once tier lineage (which needs the catalog built from this config) is known.
+    const config: Mutable<MeshConfig> = { dir: old.dir, workspace: old.workspace, products, consumers, notices: [], warnings: [], notes: [] };
     // Built first: its product index is the new config's, which the rules need too.
     const change: CatalogChange = { removedProducts, addedProducts, consumerFiles };
     const catalog = Catalog.patched(this.currentCatalog, config, change);
@@ -465,6 +600,13 @@ export class MeshLoader {
       { products: scopeProducts, consumers: scopeConsumers, byId, duplicateConsumer: consumerIds === undefined },
       this.declared,
     );
+    // Contract rules: a changed product's own rules are checked here. References link the referenced
+    // product's table into the rule (and check its columns), across files: those take the full pass.
+    const touchesReferences =
+      addedProducts.some((p) => (p.contract?.references.length ?? 0) > 0) || [...scopeProducts].some((p) => p.contract?.references.some((r) => ids.has(r.references.product)));
+    if (touchesReferences) return this.rejectOrAcceptFull(changedFiles);
+    const withRules = addedProducts.filter((p) => p.contract !== undefined);
+    if (withRules.length > 0) checkContractRules(withRules, config.workspace.warehouse.type, problems);
     if (problems.length > 0 || consumerIds === undefined) return this.rejectOrAcceptFull(changedFiles);
 
     // Tier lineage can change only for changed products and the direct readers of changed ids.
@@ -479,7 +621,8 @@ export class MeshLoader {
     if (tierProblems.length > 0) return this.rejectOrAcceptFull(changedFiles);
     for (const warning of found) tierWarnings.set(warning.file, warning);
     // In product (file) order, as a full load gives them.
-    warnings.push(...[...tierWarnings.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
+    const tierNotices = [...tierWarnings.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)).map((w) => notice('warning', 'config', w));
+    Object.assign(config, noticeLists(configNotices(this.discovery.warnings, products.length, undefined, tierNotices)));
     this.consumerIds = consumerIds;
     return this.accept(config, catalog, changedFiles, false, { tierWarnings, acknowledging });
   }

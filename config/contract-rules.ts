@@ -55,22 +55,44 @@ export function uniqueCheckId(columns: readonly string[]): string {
 }
 
 /**
+ * Products read from `sources:` (ODCS, dbt) are not the team's files to fix
+ * here: a rule of theirs that breaks a rule below is dropped and reported as
+ * a note naming the file and the rule, so one odd test does not block the
+ * whole config. Products of products/*.yaml keep their errors.
+ */
+export interface SourcedRules {
+  /** Where in its source file a product came from; undefined for products/*.yaml. */
+  readonly originOf: (product: Product) => string | undefined;
+  readonly note: (product: Product, note: ConfigProblem) => void;
+}
+
+type RuleKind = 'notNull' | 'unique' | 'acceptedValues' | 'range' | 'pattern' | 'references' | 'expressions' | 'sql';
+
+/**
  * Checks every product's contract and links each `references` rule to the
  * referenced product's table (replacing the product in `products`), so the
  * check can read it without knowing other products.
  */
-export function checkContractRules(products: Product[], engine: Engine, problems: ConfigProblem[]): void {
+export function checkContractRules(products: Product[], engine: Engine, problems: ConfigProblem[], sourced?: SourcedRules): void {
   const key = (name: string) => columnKey(name, engine);
   const byId = new Map(products.map((p) => [p.id, p]));
   const declared = (product: Product | undefined) =>
     product?.schema ? new Map(product.schema.columns.map((c) => [key(c.name), c])) : undefined;
 
   for (const [index, product] of products.entries()) {
-    const contract = product.contract;
+    let contract = product.contract;
     if (!contract) continue;
     const file = product.file;
     const known = declared(product);
-    const problem = (path: string, message: string) => problems.push({ file, path, message });
+    const origin = sourced?.originOf(product);
+    /** The rule being checked, and the sourced rules that broke something (dropped below). */
+    let current: { kind: RuleKind; index: number } = { kind: 'notNull', index: 0 };
+    const dropped = new Map<string, { kind: RuleKind; index: number; path: string; message: string }>();
+    const problem = (path: string, message: string) => {
+      if (origin === undefined) problems.push({ file, path, message });
+      else if (!dropped.has(`${current.kind}:${current.index}`)) dropped.set(`${current.kind}:${current.index}`, { ...current, path, message });
+    };
+    const at = (kind: RuleKind, index: number) => (current = { kind, index });
     const hasColumn = (column: string) => !known || known.has(key(column));
     const noColumn = (column: string) => `${product.id} has no column "${column}" in its declared schema${didYouMean(column, [...(known?.values() ?? [])].map((c) => c.name))}`;
 
@@ -83,12 +105,14 @@ export function checkContractRules(products: Product[], engine: Engine, problems
     };
 
     contract.notNull.forEach((rule, i) => {
+      at('notNull', i);
       const path = `contract.notNull[${i}]`;
       if (!hasColumn(rule.column)) problem(path, noColumn(rule.column));
       once('notNull', key(rule.column), path, `contract.notNull.${rule.column}`);
     });
 
     contract.unique.forEach((rule, i) => {
+      at('unique', i);
       const path = `contract.unique[${i}]`;
       rule.columns.forEach((column, j) => {
         if (!hasColumn(column)) problem(rule.columns.length === 1 ? path : `${path}[${j}]`, noColumn(column));
@@ -98,13 +122,15 @@ export function checkContractRules(products: Product[], engine: Engine, problems
       once('unique', [...new Set(keys)].sort().join('\u0000'), path, uniqueCheckId(rule.columns));
     });
 
-    for (const rule of contract.acceptedValues) {
+    for (const [i, rule] of contract.acceptedValues.entries()) {
+      at('acceptedValues', i);
       const path = `contract.acceptedValues.${rule.column}`;
       if (!hasColumn(rule.column)) problem(path, `column "${rule.column}" is not in schema.columns`);
       once('acceptedValues', key(rule.column), path, path);
     }
 
-    for (const rule of contract.range) {
+    for (const [i, rule] of contract.range.entries()) {
+      at('range', i);
       const path = `contract.range.${rule.column}`;
       once('range', key(rule.column), path, path);
       const bounds = [rule.min, rule.max].filter((b) => b !== undefined);
@@ -129,7 +155,8 @@ export function checkContractRules(products: Product[], engine: Engine, problems
       }
     }
 
-    for (const rule of contract.pattern) {
+    for (const [i, rule] of contract.pattern.entries()) {
+      at('pattern', i);
       const path = `contract.pattern.${rule.column}`;
       if (!hasColumn(rule.column)) problem(path, noColumn(rule.column));
       once('pattern', key(rule.column), path, path);
@@ -137,7 +164,8 @@ export function checkContractRules(products: Product[], engine: Engine, problems
       if (invalid !== undefined) problem(path, `${path}: invalid regular expression ${JSON.stringify(rule.regex)}: ${invalid}`);
     }
 
-    for (const rule of contract.references) {
+    for (const [i, rule] of contract.references.entries()) {
+      at('references', i);
       const path = `contract.references.${rule.column}`;
       if (!hasColumn(rule.column)) problem(path, noColumn(rule.column));
       once('references', key(rule.column), path, path);
@@ -160,6 +188,7 @@ export function checkContractRules(products: Product[], engine: Engine, problems
     }
 
     contract.expressions.forEach((rule, i) => {
+      at('expressions', i);
       const path = `contract.expressions[${i}]`;
       const check = `contract.expressions.${rule.name}`;
       once('expressions', rule.name, `${path}.name`, check);
@@ -173,7 +202,30 @@ export function checkContractRules(products: Product[], engine: Engine, problems
       }
     });
 
-    contract.sql.forEach((rule, i) => once('sql', rule.name, `contract.sql[${i}].name`, `contract.sql.${rule.name}`));
+    contract.sql.forEach((rule, i) => {
+      at('sql', i);
+      once('sql', rule.name, `contract.sql[${i}].name`, `contract.sql.${rule.name}`);
+    });
+
+    if (dropped.size > 0) {
+      const keep = <T>(kind: RuleKind, rules: readonly T[]) => rules.filter((_, i) => !dropped.has(`${kind}:${i}`));
+      const c = contract;
+      contract = {
+        ...c,
+        notNull: keep('notNull', c.notNull),
+        unique: keep('unique', c.unique),
+        acceptedValues: keep('acceptedValues', c.acceptedValues),
+        range: keep('range', c.range),
+        pattern: keep('pattern', c.pattern),
+        references: keep('references', c.references),
+        expressions: keep('expressions', c.expressions),
+        sql: keep('sql', c.sql),
+      };
+      products[index] = { ...product, contract };
+      for (const d of dropped.values()) {
+        sourced!.note(product, { file, path: origin!, message: `${product.id}: ${d.path}: ${d.message}: the rule is not checked` });
+      }
+    }
 
     if (contract.references.length > 0) {
       const references = contract.references.map((rule) => {

@@ -11,23 +11,28 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { loadSourceProducts } from '../sources/load.js';
 import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit, type DanglingReference } from './cross-file.js';
 import { checkTierLineage } from './tier-lineage.js';
+import { withDomainHints } from './domain-hints.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
+import { configNotices, notice, noticeLists, type ConfigNotice } from './notices.js';
 import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type SourceEntry, type WorkspaceFile } from './schema.js';
+import type { DomainHint, SourceFileOutput, SourceFileRef, SourceKind, SourceListing, SourceReader } from './source-hook.js';
 import type { Consumer, MeshConfig, Product, Workspace } from './types.js';
 
 export { WORKSPACE_FILE, discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 export { formatPath } from './parse-file.js';
+export { configNotices, noticeLists } from './notices.js';
 
 export interface LoadOptions {
   /** Environment for `${VAR}` interpolation; defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Reads meshwatch.yaml's `sources:` (ODCS, dbt): passed in from above config (sources/load-config.ts). */
+  readonly sources?: SourceReader | undefined;
   /** The clock acknowledged breaking changes' `until` is judged by; defaults to the current time. */
   readonly now?: Date | undefined;
 }
@@ -146,6 +151,8 @@ export interface ProductEntry {
   readonly invalidId?: string | undefined;
   /** The validated file, kept so that a changed workspace (time zone, default schedule) can re-derive the product. */
   readonly raw?: ProductFile | undefined;
+  /** A product from `sources:`: its source kind and where in the source file (its rules that fail the contract rules become notes). */
+  readonly origin?: { readonly kind: SourceKind; readonly path: string } | undefined;
 }
 
 export interface ConsumerFileEntry {
@@ -254,10 +261,27 @@ export function loadConsumerFile(file: string, content: FileText, env: NodeJS.Pr
 
 export type Assembled = { readonly config: MeshConfig } | { readonly problems: readonly ConfigProblem[] };
 
+/** One file read through `sources:`, as entries like those of products/ and consumers/. */
+export interface SourceFileEntry {
+  readonly ref: SourceFileRef;
+  readonly products: readonly ProductEntry[];
+  readonly consumers: readonly ConsumerFileEntry[];
+  readonly problems: readonly ConfigProblem[];
+  readonly notes: readonly ConfigProblem[];
+  readonly domains: readonly DomainHint[];
+}
+
+/** What `sources:` gave: the listing (globs expanded) and one entry per file, in listing order. */
+export interface SourcedEntries {
+  readonly listing: SourceListing;
+  readonly files: readonly SourceFileEntry[];
+}
+
 /**
  * Entries (in file order) → the config, or every problem: the per-file ones in
  * file order, then the cross-file rules. The one place that decides validity,
- * for full loads and reloads alike.
+ * for full loads and reloads alike. Products from `sources` come after
+ * products/ (and their files' problems after discovery's).
  */
 export function assembleConfig(
   root: string,
@@ -265,35 +289,58 @@ export function assembleConfig(
   productEntries: readonly ProductEntry[],
   consumerEntries: readonly ConsumerFileEntry[],
   discovery: Pick<Discovery, 'problems' | 'warnings'>,
+  sourced?: SourcedEntries,
   options: AssembleOptions = {},
 ): Assembled {
-  const problems: ConfigProblem[] = [...discovery.problems, ...workspaceEntry.problems];
+  const problems: ConfigProblem[] = [...discovery.problems];
+  if (sourced) {
+    problems.push(...sourced.listing.problems);
+    for (const file of sourced.files) problems.push(...file.problems);
+  }
+  problems.push(...workspaceEntry.problems);
   const products: Product[] = [];
   const invalidProductIds = new Set<string>();
-  for (const entry of productEntries) {
+  const origins = new Map<Product, NonNullable<ProductEntry['origin']>>();
+  const addProduct = (entry: ProductEntry) => {
     for (const problem of entry.problems) problems.push(problem);
-    if (entry.product) products.push(entry.product);
-    else if (entry.invalidId !== undefined) invalidProductIds.add(entry.invalidId);
-  }
+    if (entry.product) {
+      products.push(entry.product);
+      if (entry.origin) origins.set(entry.product, entry.origin);
+    } else if (entry.invalidId !== undefined) invalidProductIds.add(entry.invalidId);
+  };
+  productEntries.forEach(addProduct);
+  sourced?.files.forEach((file) => file.products.forEach(addProduct));
   const consumers: Consumer[] = [];
-  for (const entry of consumerEntries) {
+  const addConsumers = (entry: ConsumerFileEntry) => {
     for (const problem of entry.problems) problems.push(problem);
     for (const consumer of entry.consumers) consumers.push(consumer);
-  }
-  const { workspace, raw } = workspaceEntry;
+  };
+  consumerEntries.forEach(addConsumers);
+  sourced?.files.forEach((file) => file.consumers.forEach(addConsumers));
+  const { raw } = workspaceEntry;
+  let { workspace } = workspaceEntry;
   if (raw) checkDomains(workspaceEntry.file, raw.domains, problems, raw.businessUnits);
-  if (workspace) checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
+  if (workspace) {
+    workspace = withDomainHints(workspace, sourced?.files.flatMap((f) => f.domains) ?? [], workspaceEntry.file, problems);
+    checkWarehouseFit(workspace, products, problems, workspaceEntry.file);
+  }
   const acknowledged: ConfigProblem[] = [];
   checkReferences({ workspace, products, consumers, invalidProductIds }, problems, undefined, undefined, {
     now: options.now,
     warnings: acknowledged,
     dangling: options.dangling,
   });
-  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems);
+  const ruleNotes: ConfigNotice[] = [];
+  checkContractRules(products, workspace?.warehouse.type ?? 'duckdb', problems, {
+    originOf: (product) => origins.get(product)?.path,
+    note: (product, note) => ruleNotes.push(notice('note', origins.get(product)?.kind ?? 'config', note)),
+  });
   const tierWarnings: ConfigProblem[] = [];
   checkTierLineage(products, productsById(products), workspace?.governance, problems, tierWarnings);
   if (problems.length > 0 || !workspace) return { problems };
-  return { config: { dir: root, workspace, products, consumers, warnings: [...configWarnings(discovery.warnings, products), ...tierWarnings, ...acknowledged] } };
+  const governance = [...tierWarnings, ...acknowledged].map((w) => notice('warning', 'config', w));
+  const notices = configNotices(discovery.warnings, products.length, sourced, [...ruleNotes, ...governance]);
+  return { config: { dir: root, workspace, products, consumers, ...noticeLists(notices), ...(sourced ? { sourceFiles: sourced.files.map((f) => f.ref.file) } : {}) } };
 }
 
 /** Products by id, the first of a duplicated id winning (duplicates are problems of their own). */
@@ -301,13 +348,6 @@ export function productsById(products: readonly Product[]): Map<string, Product>
   const byId = new Map<string, Product>();
   for (const product of products) if (!byId.has(product.id)) byId.set(product.id, product);
   return byId;
-}
-
-
-/** Warnings of a valid config: entries not read, and a config that checks nothing. */
-export function configWarnings(discovered: readonly ConfigProblem[], products: readonly Product[]): readonly ConfigProblem[] {
-  if (products.length > 0) return discovered;
-  return [...discovered, { file: 'products', path: '', message: 'no product is configured: there is nothing to check' }];
 }
 
 /** Every file read and turned into an entry: the state a reload starts from. */
@@ -353,15 +393,21 @@ export function loadEntries(dir: string, options: LoadEntriesOptions = {}): Load
   return { root, files, discovery, workspace, products, consumers };
 }
 
+/**
+ * Loads a config directory in full. With `sources:` in meshwatch.yaml the
+ * `sources` reader must be given (the CLI's `loadConfig` in
+ * sources/load-config.ts does); without one such a config is refused
+ * rather than loaded without its sourced products.
+ */
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<MeshConfig> {
-  const assembled = await assembleDir(dir, options, {});
+  const assembled = assembleEntries(loadEntries(dir, options), options.sources, { now: options.now });
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
   return assembled.config;
 }
 
 export interface PreflightLoadOptions extends LoadOptions {
   /** Replaces meshwatch.yaml's `sources` as read (preflight's --base-manifest). */
-  readonly sources?: ((sources: readonly SourceEntry[]) => SourceEntry[]) | undefined;
+  readonly replaceSources?: ((sources: readonly SourceEntry[]) => SourceEntry[]) | undefined;
 }
 
 /**
@@ -372,70 +418,62 @@ export interface PreflightLoadOptions extends LoadOptions {
  */
 export async function loadConfigWithDangling(dir: string, options: PreflightLoadOptions = {}): Promise<{ config: MeshConfig; dangling: DanglingReference[] }> {
   const dangling: DanglingReference[] = [];
-  const assembled = await assembleDir(dir, options, { dangling, sources: options.sources });
+  const entries = withReplacedSources(loadEntries(dir, options), options.replaceSources);
+  const assembled = assembleEntries(entries, options.sources, { now: options.now, dangling });
   if ('problems' in assembled) throw new ConfigError(assembled.problems);
   return { config: assembled.config, dangling };
 }
 
-async function assembleDir(
-  dir: string,
-  options: LoadOptions,
-  extra: { dangling?: DanglingReference[]; sources?: PreflightLoadOptions['sources'] },
-): Promise<Assembled> {
-  let entries = loadEntries(dir, options);
-  if (extra.sources && entries.workspace.raw) {
-    entries = { ...entries, workspace: { ...entries.workspace, raw: { ...entries.workspace.raw, sources: extra.sources(entries.workspace.raw.sources) } } };
-  }
-  const sourced = await sourceEntries(entries);
-  const assembled = assembleConfig(
-    entries.root,
-    entries.workspace,
-    sourced ? [...entries.products, ...sourced.products] : entries.products,
-    sourced ? [...entries.consumers, ...sourced.consumers] : entries.consumers,
-    sourced
-      ? {
-          problems: [...entries.discovery.problems, ...sourced.problems],
-          // A folder or file read through `sources:` is read, not skipped.
-          warnings: entries.discovery.warnings.filter((w) => !sourced.files.some((f) => f === w.file || f.startsWith(`${w.file}/`))),
-        }
-      : entries.discovery,
-    { now: options.now, dangling: extra.dangling },
-  );
-  if ('problems' in assembled || !sourced) return assembled;
-  return { config: { ...assembled.config, notes: sourced.notes, sourceFiles: sourced.files } };
+/** Loaded entries with meshwatch.yaml's `sources` replaced (preflight's --base-manifest). */
+export function withReplacedSources(entries: LoadedEntries, replace: PreflightLoadOptions['replaceSources']): LoadedEntries {
+  if (!replace || !entries.workspace.raw) return entries;
+  return { ...entries, workspace: { ...entries.workspace, raw: { ...entries.workspace.raw, sources: replace(entries.workspace.raw.sources) } } };
 }
 
-/** Whether meshwatch.yaml names ODCS or dbt sources (the incremental reload does not read them yet). */
+/** Loaded entries and their sources (read through `reader`) → the config or every problem. */
+export function assembleEntries(entries: LoadedEntries, reader: SourceReader | undefined, options: AssembleOptions = {}): Assembled {
+  const sourced = readSourceEntries(entries.root, entries.workspace, reader);
+  return assembleConfig(entries.root, entries.workspace, entries.products, entries.consumers, entries.discovery, sourced, options);
+}
+
+/** Whether meshwatch.yaml names ODCS or dbt sources. */
 export function hasSources(entries: Pick<LoadedEntries, 'workspace'>): boolean {
   return (entries.workspace.raw?.sources.length ?? 0) > 0;
 }
 
+/** Every file `sources:` names, read through `reader`; undefined without sources. */
+export function readSourceEntries(root: string, workspace: WorkspaceEntry, reader: SourceReader | undefined, onRead?: (file: string) => void): SourcedEntries | undefined {
+  const raw = workspace.raw;
+  if (!raw || raw.sources.length === 0) return undefined;
+  // A programming error, not the user's: every entry point passes the reader.
+  if (!reader) throw new Error('loadConfig: meshwatch.yaml has sources but no source reader was given (use sources/load-config.ts)');
+  const listing = reader.list(root, raw.sources);
+  const files = listing.files.map((ref) => {
+    onRead?.(ref.file);
+    return sourceFileEntry(ref, reader.read(root, raw.sources, ref, raw.warehouse.type), workspace.workspace);
+  });
+  return { listing, files };
+}
+
 /**
- * Products and consumers from `sources:` (ODCS contracts, dbt manifests) as
- * entries like those of products/*.yaml: the same zod schema, the same
- * cross-file rules, so nothing downstream can tell where a product came from.
+ * One source file's products and consumers as entries like those of
+ * products/*.yaml: the same zod schema, the same cross-file rules, so
+ * nothing downstream can tell where a product came from.
  */
-async function sourceEntries(entries: LoadedEntries): Promise<
-  { products: ProductEntry[]; consumers: ConsumerFileEntry[]; problems: ConfigProblem[]; notes: ConfigProblem[]; files: string[] } | undefined
-> {
-  const raw = entries.workspace.raw;
-  if (!raw || !hasSources(entries)) return undefined;
-  const workspace = entries.workspace.workspace;
-  const fromSources = await loadSourceProducts(entries.root, raw.sources, raw.warehouse.type);
-  const problems: ConfigProblem[] = [...fromSources.problems];
-  const products: ProductEntry[] = [];
-  for (const item of fromSources.products) {
+export function sourceFileEntry(ref: SourceFileRef, output: SourceFileOutput, workspace: Workspace | undefined): SourceFileEntry {
+  const products = output.products.map((item): ProductEntry => {
     const itemProblems: ConfigProblem[] = [];
+    const origin = { kind: ref.kind, path: item.path };
     const product = validate(productFileSchema, { file: item.file, value: item.value, fromEnv: new Map() }, itemProblems, item.path);
-    if (!product) products.push({ file: item.file, problems: itemProblems, invalidId: item.value.id });
-    else products.push(productEntryFor(item.file, product, workspace, itemProblems));
-  }
-  const consumers: ConsumerFileEntry[] = fromSources.consumers.map((item) => {
+    if (!product) return { file: item.file, problems: itemProblems, invalidId: typeof item.value.id === 'string' ? item.value.id : undefined, origin };
+    return { ...productEntryFor(item.file, product, workspace, itemProblems), origin };
+  });
+  const consumers = output.consumers.map((item): ConsumerFileEntry => {
     const itemProblems: ConfigProblem[] = [];
     const parsed = validate(consumersFileSchema, { file: item.file, value: { consumers: [item.value] }, fromEnv: new Map() }, itemProblems, item.path);
     return { file: item.file, problems: itemProblems, consumers: (parsed?.consumers ?? []).map((c): Consumer => ({ ...c, source: item.file })) };
   });
-  return { products, consumers, problems, notes: [...fromSources.notes], files: fromSources.files };
+  return { ref, products, consumers, problems: output.problems, notes: output.notes, domains: output.domains };
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;

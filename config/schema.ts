@@ -112,7 +112,10 @@ const domainSchema = z.strictObject({
   id: idString('a domain id'),
   name: nonEmpty('a domain name'),
   businessUnit: nonEmpty('a business unit name').optional(),
-  slackChannel: channel,
+  /** Required unless a source (ODCS support channel) gives it: checked by the loader once sources are read. */
+  slackChannel: channel.optional(),
+  /** Who owns the domain (user names or emails); from ODCS team members or dbt group owners where not set. */
+  people: z.array(nonEmpty('a person (user name or email)')).optional(),
   oncall: nonEmpty('a Slack user group like "@sales-oncall"').optional(),
   /** Overrides `escalation` for this domain's incidents. */
   escalation: escalationOverrideSchema.optional(),

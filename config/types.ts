@@ -2,7 +2,7 @@
 import type { ConsumerEntry, ProductFile, WorkspaceFile } from './schema.js';
 import type { Schedule } from './schedule.js';
 import type { TableRef } from './identifier.js';
-import type { ConfigProblem } from './errors.js';
+import type { ConfigNotice } from './notices.js';
 
 export type { TableRef, IdentifierPart } from './identifier.js';
 export type { Schedule } from './schedule.js';
@@ -212,13 +212,17 @@ export interface MeshConfig {
   readonly products: readonly Product[];
   readonly consumers: readonly Consumer[];
   /**
-   * Things worth saying that do not make the config invalid: entries of the
-   * config directory that are not read, a config without products. Same
-   * shape as problems; `validate` and `check` print them on stderr.
+   * Things worth saying that do not make the config invalid, from every
+   * origin in one list (config/notices.ts): warnings (entries of the config
+   * directory not read, a glob matching nothing, a config without products)
+   * and notes (what sources say that meshwatch cannot check). `validate`,
+   * `check` and `serve` print them all as `warning: …` / `note: …`.
    */
-  readonly warnings: readonly ConfigProblem[];
-  /** What sources (ODCS, dbt) say that meshwatch cannot check: printed by `validate`, never blocking. */
-  readonly notes?: readonly ConfigProblem[];
+  readonly notices: readonly ConfigNotice[];
+  /** The warnings among `notices` (kept for readers of this older field). */
+  readonly warnings: readonly ConfigNotice[];
+  /** The notes among `notices` (kept for readers of this older field). */
+  readonly notes: readonly ConfigNotice[];
   /** Files read through `sources:` in meshwatch.yaml, relative to the config directory. */
   readonly sourceFiles?: readonly string[];
 }

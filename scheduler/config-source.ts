@@ -8,8 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MeshLoader } from '../catalog/mesh-loader.js';
-import { Catalog } from '../catalog/catalog.js';
-import { loadConfig } from '../config/load.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { MeshConfig, Product, Schedule } from '../config/types.js';
 
 export interface MeshSnapshot {
@@ -41,34 +40,20 @@ function snapshotOf(loader: MeshLoader, config: MeshConfig, catalog: Catalog): M
   return { config, catalog, hash: loader.filesHash, schedules, loadedAt: new Date(), loader };
 }
 
-/** The first, full load. Throws ConfigError with every problem. */
+/** The first, full load (products/, consumers/ and `sources:`). Throws ConfigError with every problem. */
 export async function loadMesh(dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
   const loader = MeshLoader.open(dir, { env });
-  if (loader.usesSources) return fullSnapshot(loader, dir, env);
   return snapshotOf(loader, loader.config, loader.catalog);
 }
 
-/** ODCS and dbt sources are read by `loadConfig` alone: load all of it (the incremental reload does not watch source files yet). */
-async function fullSnapshot(loader: MeshLoader, dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
-  const config = await loadConfig(dir, { env });
-  return snapshotOf(loader, config, new Catalog(config));
-}
-
 /**
- * A reload from the running snapshot: only changed files are read. Throws
- * ConfigError with every problem, and then the running snapshot stays valid
- * (the loader keeps the config in use).
+ * A reload from the running snapshot: only changed files are read (a changed
+ * ODCS contract or dbt manifest alone among the sources). Throws ConfigError
+ * with every problem, and then the running snapshot stays valid (the loader
+ * keeps the config in use).
  */
-export async function reloadMesh(previous: MeshSnapshot, dir: string, env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
-  if (previous.loader.usesSources) {
-    // The loader does not read sources, but it keeps meshwatch.yaml and products/ current for the hash.
-    const result = previous.loader.reload();
-    if (!result.ok) throw result.error;
-    return fullSnapshot(previous.loader, dir, env);
-  }
+export async function reloadMesh(previous: MeshSnapshot, _dir: string, _env: NodeJS.ProcessEnv): Promise<MeshSnapshot> {
   const result = previous.loader.reload();
   if (!result.ok) throw result.error;
-  // meshwatch.yaml may have just gained sources.
-  if (previous.loader.usesSources) return fullSnapshot(previous.loader, dir, env);
   return snapshotOf(previous.loader, result.config, result.catalog);
 }

@@ -25,6 +25,7 @@ import { PlatformHealthStore } from '../state/platform-health.js';
 import { createRedis, DEFAULT_PREFIX, maxmemoryPolicy, safeRedisUrl, type Redis } from '../state/redis.js';
 import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replicas.js';
 import { ResultStore } from '../state/result-store.js';
+import { formatNotice } from '../config/notices.js';
 import { loadMesh, reloadMesh, type MeshSnapshot } from './config-source.js';
 import { runNotifyJob } from './notify-worker.js';
 import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
@@ -128,16 +129,10 @@ export class MeshwatchService {
     return this.redis;
   }
 
-  /** Acknowledged breaking changes and tier lineage: what validate prints on stderr, said once per load. */
-  private logConfigWarnings(mesh: MeshSnapshot): void {
-    const warnings = mesh.config.warnings;
-    if (warnings.length > 0) this.logger.warn({ warnings: warnings.map((p) => `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}`) }, 'config warnings');
-  }
-
   /** Loads config (a ConfigError stops here), then waits for Redis, retrying, and starts everything. */
   async start(): Promise<void> {
     this.mesh = await loadMesh(this.options.configDir, this.options.env);
-    this.logConfigWarnings(this.mesh);
+    this.logNotices(this.mesh);
     this.url = this.options.redisUrl ?? resolveRedisUrl(this.options.env, this.mesh);
     this.prefix = this.options.prefix ?? this.mesh.config.workspace.redis.prefix ?? DEFAULT_PREFIX;
     this.keys = new RedisKeys(this.prefix);
@@ -299,12 +294,20 @@ export class MeshwatchService {
       return false;
     }
     const previous = this.mesh.hash;
+    if (next.config !== this.mesh.config) this.logNotices(next);
     this.mesh = next;
-    this.logConfigWarnings(next);
     await this.reconcile();
     await this.beat();
     this.logger.info({ previous, configHash: next.hash }, 'config reloaded');
     return true;
+  }
+
+  /** Warnings and notes of a loaded config, as `validate` prints them (one log line, however many). */
+  private logNotices(mesh: MeshSnapshot): void {
+    const { notices } = mesh.config;
+    if (notices.length === 0) return;
+    const warnings = notices.filter((n) => n.kind === 'warning').length;
+    this.logger.warn({ notices: notices.map(formatNotice) }, `config: ${warnings} warning${warnings === 1 ? '' : 's'}, ${notices.length - warnings} note${notices.length - warnings === 1 ? '' : 's'}`);
   }
 
   async healthReport(): Promise<ServiceHealth> {

@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { Catalog } from '../catalog/catalog.js';
 import type { CheckResult } from '../checks/result.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import { applyTick } from '../notifier/apply-tick.js';
 import { escalationPolicyFor } from '../notifier/escalation.js';
 import type { Notification } from '../notifier/notification.js';

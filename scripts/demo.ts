@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { runCli } from '../cli/run.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import { buildDemoWarehouse, PLANTED_PROBLEMS } from './build-demo-warehouse.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');

@@ -2,8 +2,9 @@
  * Minimal glob for source entries (`contracts/**\/*.odcs.yaml`): `**` any
  * directories, `*` and `?` within one name, relative to the config
  * directory. Node 20 has no fs.glob; the patterns sources need are this small.
+ * Synchronous like the rest of config loading (the incremental reload is).
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 function toRegExp(pattern: string): RegExp {
@@ -24,8 +25,8 @@ function toRegExp(pattern: string): RegExp {
 const SKIP = new Set(['node_modules', '.git']);
 
 /** Files under `root` matching `pattern` (POSIX separators, relative to root), sorted. */
-export async function glob(root: string, pattern: string): Promise<string[]> {
-  if (path.isAbsolute(pattern)) return (await glob('/', pattern.slice(1))).map((f) => `/${f}`);
+export function glob(root: string, pattern: string): string[] {
+  if (path.isAbsolute(pattern)) return glob('/', pattern.slice(1)).map((f) => `/${f}`);
   const normalized = pattern.replaceAll('\\', '/').replace(/^\.\//, '');
   const parts = normalized.split('/');
   const firstWild = parts.findIndex((p) => /[*?]/.test(p));
@@ -33,20 +34,20 @@ export async function glob(root: string, pattern: string): Promise<string[]> {
   const base = parts.slice(0, firstWild).join('/');
   const re = toRegExp(normalized);
   const found: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
+  const walk = (rel: string): void => {
     let entries;
     try {
-      entries = await readdir(path.join(root, rel), { withFileTypes: true });
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch {
       return;
     }
     for (const e of entries) {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) {
-        if (!SKIP.has(e.name)) await walk(child);
+        if (!SKIP.has(e.name)) walk(child);
       } else if (e.isFile() && re.test(child)) found.push(child);
     }
   };
-  await walk(base);
+  walk(base);
   return found.sort();
 }

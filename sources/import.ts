@@ -83,7 +83,7 @@ export async function importSources(options: ImportOptions): Promise<ImportResul
   const domainYaml = (d: (typeof domains extends Map<string, infer V> ? V : never)) => {
     const lines = [`  - id: ${d.id}`, `    name: ${JSON.stringify(d.name ?? d.id)}`, `    businessUnit: ${JSON.stringify(d.id)} # TODO: the business unit that owns ${d.id}`];
     lines.push(d.slackChannel ? `    slackChannel: ${JSON.stringify(d.slackChannel)}` : `    slackChannel: ${JSON.stringify(placeholderChannel(d.id))} # TODO: placeholder, set the domain's alert channel`);
-    if (d.people.size > 0) lines.push(`    # people named by ${[...d.files].join(', ')}: ${[...d.people].join(', ')}`);
+    if (d.people.size > 0) lines.push(`    people: ${JSON.stringify([...d.people])} # from ${[...d.files].join(', ')}`);
     return lines.join('\n');
   };
   if (!(await exists(workspacePath)) || options.force) {
@@ -110,7 +110,7 @@ export async function importSources(options: ImportOptions): Promise<ImportResul
       if (!isSeq(list)) doc.set('domains', doc.createNode([]));
       const seq = doc.get('domains');
       for (const d of missing) {
-        const node = doc.createNode({ id: d.id, name: d.name ?? d.id, businessUnit: d.id, slackChannel: d.slackChannel ?? placeholderChannel(d.id) });
+        const node = doc.createNode({ id: d.id, name: d.name ?? d.id, businessUnit: d.id, slackChannel: d.slackChannel ?? placeholderChannel(d.id), ...(d.people.size > 0 ? { people: [...d.people] } : {}) });
         node.commentBefore = ` added by meshwatch import${d.slackChannel ? '' : ': TODO placeholder businessUnit and slackChannel'}`;
         if (isSeq(seq)) seq.items.push(node);
       }

@@ -9,6 +9,7 @@
  * whatever the running meshwatch does not accept yet.
  */
 import type { ConfigProblem } from '../config/errors.js';
+import type { DomainHint } from '../config/source-hook.js';
 
 export type Severity = 'warn' | 'fail';
 export type Scalar = string | number | boolean;
@@ -66,14 +67,8 @@ export interface RawConsumer {
   uses: Array<{ product: string; columns?: string[] }>;
 }
 
-/** Something a source file says about a domain: used by `import` to write meshwatch.yaml. */
-export interface DomainHint {
-  readonly id: string;
-  readonly name?: string | undefined;
-  readonly slackChannel?: string | undefined;
-  readonly people: readonly string[];
-  readonly file: string;
-}
+/** Something a source file says about a domain: `import` writes it into meshwatch.yaml, `sources:` fills a domain that sets no channel or people. */
+export type { DomainHint } from '../config/source-hook.js';
 
 /** A raw object and where in its source file it came from (for problems and notes). */
 export interface Sourced<T> {

@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatTableRef } from '../config/identifier.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import type { Product } from '../config/types.js';
 import { cli, REPO } from './support/cli.js';
 import { writeConfigDir } from './support/config-dir.js';
@@ -76,15 +76,17 @@ describe('meshwatch import', () => {
     const workspace = await readFile(path.join(out, 'meshwatch.yaml'), 'utf8');
     expect(workspace).toMatch(/id: seller[\s\S]*slackChannel: "#product-help"/);
     expect((await cli(['validate', '--config', out])).code).toBe(0);
+    // The team's members are the domain's people, as a field validate reads.
+    expect((await loadConfig(out)).workspace.domains.find((d) => d.id === 'seller')?.people).toEqual(['mhopper', 'daustin']);
   });
 });
 
 describe('sources: in meshwatch.yaml', () => {
-  it('reads ODCS and dbt beside products/*.yaml; validate prints the notes with file and path', async () => {
+  it('reads ODCS and dbt beside products/*.yaml; validate prints warnings and notes alike, with file and path', async () => {
     const { dir, cleanup } = await writeConfigDir({
       'meshwatch.yaml': `warehouse: { type: duckdb, path: w.duckdb }
 domains:
-  - { id: seller, name: Seller, slackChannel: "#seller" }
+  - { id: seller, name: Seller }
   - { id: jaffle_shop, name: Jaffle, slackChannel: "#jaffle" }
   - { id: own, name: Own, slackChannel: "#own" }
 sources:
@@ -98,12 +100,24 @@ sources:
       await cp(odcs('docs__examples__all__full-example'), path.join(dir, 'contracts', 'seller', 'full.odcs.yaml'));
       await cp(manifest('datacontract__datacontract-cli'), path.join(dir, 'target', 'manifest.json'));
       const run = await cli(['validate', '--config', dir]);
-      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/valid \(3 domains, 8 products/);
-      expect(run.stdout).toContain('note: contracts/seller/full.odcs.yaml: slaProperties[0]: SLA latency element "tab1.txn_ref_dt" names no table of this contract: not checked');
-      expect(run.stdout).toContain('note: meshwatch.yaml: sources[2].odcs: "nothing/*.yaml" matches no file');
+      const lines = run.stderr.trimEnd().split('\n');
+      // One list, one format: the warning first (a glob that matches nothing), then the notes in file order.
+      expect(lines[0]).toBe('warning: meshwatch.yaml: sources[2].odcs: "nothing/*.yaml" matches no file');
+      expect(lines).toContain('note: contracts/seller/full.odcs.yaml: slaProperties[0]: SLA latency element "tab1.txn_ref_dt" names no table of this contract: not checked');
+      expect(lines.every((l) => /^(warning|note): /.test(l))).toBe(true);
+      expect(run.stdout).toContain(`${lines.length - 1} notes (read from sources but not checked) on stderr`);
       const config = await loadConfig(dir);
       expect(config.sourceFiles).toEqual(['contracts/seller/full.odcs.yaml', 'target/manifest.json']);
+      expect(config.notices.map((n) => `${n.kind}: ${n.file}: ${n.path}: ${n.message}`)).toEqual(lines);
+      expect(config.notices[0]).toMatchObject({ kind: 'warning', source: 'odcs' });
+      expect(config.notes.every((n) => n.kind === 'note' && (n.source === 'odcs' || n.source === 'dbt'))).toBe(true);
+      expect(config.warnings).toEqual([config.notices[0]]);
+      // The seller domain sets no channel or people: the contract's Slack support channel and team give them.
+      const seller = config.workspace.domains.find((d) => d.id === 'seller');
+      expect(seller).toMatchObject({ slackChannel: '#product-help', people: ['mhopper', 'daustin'] });
+      expect(config.workspace.domains.find((d) => d.id === 'jaffle_shop')).toEqual({ id: 'jaffle_shop', name: 'Jaffle', slackChannel: '#jaffle' });
       const impact = await cli(['impact', 'jaffle_shop.stg_orders', '--config', dir, '--format', 'json']);
       expect((JSON.parse(impact.stdout) as { products: Array<{ id: string }> }).products.map((p) => p.id)).toContain('own.mine');
     } finally {
@@ -154,9 +168,24 @@ describe('meshwatch export odcs', () => {
     expect(validate({ apiVersion: 'v3.1.0', kind: 'DataContract', id: 'x', version: '1' })).toBe(false);
   });
 
-  it('round trip native → ODCS → native keeps every product and its checks', async () => {
+  it('round trip native → ODCS → native keeps every product and its checks, quoted names, the DuckDB catalog and the domain people', async () => {
     const { dir, cleanup } = await writeConfigDir({
       'meshwatch.yaml': (await readFile(path.join(REPO, 'examples/demo-mesh/meshwatch.yaml'), 'utf8')) + '\nsources:\n  - { odcs: "contracts/*.odcs.yaml" }\n',
+      // Quoted names that read the same unquoted ("Amount" is exact case on Snowflake) and the catalog part of a DuckDB table.
+      'products/quoted.yaml': `id: sales.quoted
+domain: sales
+tier: limited
+table: warehouse."Sales Data"."Orders"
+schema:
+  columns:
+    - { name: '"Order Id"', type: BIGINT }
+    - { name: '"Amount"', type: DOUBLE }
+    - { name: plain, type: VARCHAR }
+contract:
+  notNull: ['"Amount"']
+  unique: [['"Order Id"', '"Amount"']]
+  acceptedValues: { '"Amount"': [1, 2] }
+`,
       'products/rich.yaml': `id: sales.rich
 domain: sales
 tier: open
@@ -183,10 +212,23 @@ inputs: [ecommerce.orders]
     try {
       await cp(path.join(REPO, 'examples/demo-mesh/products'), path.join(dir, 'products'), { recursive: true });
       await cp(path.join(REPO, 'examples/demo-mesh/consumers'), path.join(dir, 'consumers'), { recursive: true });
-      await writeFile(path.join(dir, 'meshwatch.yaml'), (await readFile(path.join(dir, 'meshwatch.yaml'), 'utf8')).replace(/\nsources:[\s\S]*$/, '\n'));
+      await writeFile(
+        path.join(dir, 'meshwatch.yaml'),
+        (await readFile(path.join(dir, 'meshwatch.yaml'), 'utf8')).replace(/\nsources:[\s\S]*$/, '\n').replace('{ id: sales, name: Dealer Sales,', '{ id: sales, name: Dealer Sales, people: [ana, "bo@example.com"],'),
+      );
       const native = await loadConfig(dir);
       const exported = await tempDir();
       expect((await cli(['export', 'odcs', '--config', dir, '--out', exported])).code).toBe(0);
+      // Team members and the quoted names' custom properties are valid ODCS too.
+      const schema = JSON.parse(await readFile(path.join(requireRealInputs(), 'odcs/bitol-io__open-data-contract-standard/schema__odcs-json-schema-v3.1.0.json'), 'utf8')) as object;
+      const ajv = new Ajv2019({ allErrors: true, strict: false });
+      addFormats.default(ajv);
+      const validate = ajv.compile(schema);
+      for (const file of ['sales.quoted.odcs.yaml', 'sales.rich.odcs.yaml']) {
+        const doc = parse(await readFile(path.join(exported, file), 'utf8')) as { team?: { members?: unknown[] } };
+        expect({ file, errors: validate(doc) ? [] : validate.errors }).toEqual({ file, errors: [] });
+        expect(doc.team?.members).toEqual([{ username: 'ana' }, { username: 'bo@example.com' }]);
+      }
 
       const { dir: back, cleanup: cleanBack } = await writeConfigDir({
         'meshwatch.yaml': (await readFile(path.join(REPO, 'examples/demo-mesh/meshwatch.yaml'), 'utf8')) + '\nsources:\n  - { odcs: "contracts/*.odcs.yaml" }\n',
@@ -210,6 +252,11 @@ inputs: [ecommerce.orders]
         });
         const byId = (ps: readonly Product[]) => [...ps].sort((a, b) => a.id.localeCompare(b.id)).map(shape);
         expect(byId(reread.products)).toEqual(byId(native.products));
+        const quoted = reread.products.find((p) => p.id === 'sales.quoted')!;
+        expect(formatTableRef(quoted.table)).toBe('warehouse."Sales Data"."Orders"');
+        expect(quoted.schema?.columns.map((c) => c.name)).toEqual(['"Order Id"', '"Amount"', 'plain']);
+        // The team's members come back as the people of a domain that sets none.
+        expect(reread.workspace.domains.find((d) => d.id === 'sales')?.people).toEqual(['ana', 'bo@example.com']);
       } finally {
         await cleanBack();
       }

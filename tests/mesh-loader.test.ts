@@ -1,13 +1,16 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Catalog, type ConsumerSource } from '../catalog/catalog.js';
 import { impactOf } from '../catalog/impact.js';
 import { MeshLoader, type ReloadResult } from '../catalog/mesh-loader.js';
 import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadMesh, reloadMesh } from '../scheduler/config-source.js';
+import { loadConfig } from '../sources/load-config.js';
 import type { Consumer } from '../config/types.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
+import { dbtManifestJson, dbtModel, dbtTest } from './support/dbt-manifest.js';
+import { odcs } from './support/real-inputs.js';
 import { SMALL_MESH } from './support/small-mesh.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -204,5 +207,132 @@ describe('MeshLoader.reload', () => {
     await writeFile(path.join(dir, 'products/orders.yaml'), ORDERS_CHANGED);
     loader.reload(['products/orders.yaml']);
     expect(loader.catalog.consumersOf('finance.pnl').map((l) => l.consumer.id)).toContain('slack.sub');
+  });
+});
+
+describe('MeshLoader with sources: (ODCS contracts, a dbt manifest)', () => {
+  const SOURCED_WS = `warehouse: { type: duckdb, path: w.duckdb }
+domains:
+  - { id: shop, name: Shop, slackChannel: "#shop" }
+  - { id: seller, name: Seller }
+  - { id: own, name: Own, slackChannel: "#own" }
+sources:
+  - { dbt: { manifest: target/manifest.json } }
+  - { odcs: "contracts/*.odcs.yaml", domain: seller }
+`;
+  const manifestWith = (models: string[]) =>
+    dbtManifestJson([
+      dbtModel('customers', { columns: { id: { name: 'id', data_type: 'integer' } } }),
+      ...models.map((m) => dbtModel(m, { depends_on: { nodes: ['model.shop.customers'] } })),
+      dbtTest('not_null', { column_name: 'id' }, 'customers'),
+    ]);
+
+  async function sourcedDir(): Promise<string> {
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': SOURCED_WS,
+      'target/manifest.json': manifestWith(['orders']),
+      // A hand-written product reading a sourced one: the loader must know the sourced products.
+      'products/mine.yaml': 'id: own.mine\ndomain: own\ntier: open\ntable: s.mine\ninputs: [shop.orders]\n',
+    });
+    cleanups.push(cleanup);
+    await cp(odcs('docs__examples__all__full-example'), path.join(dir, 'contracts', 'full.odcs.yaml'));
+    return dir;
+  }
+
+  it('opens with the sourced products, notices and domains of a full load', async () => {
+    const dir = await sourcedDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    expect(loader.usesSources).toBe(true);
+    expect(loader.config).toEqual(await loadConfig(dir, { env: {} }));
+    expect(loader.config.products.map((p) => p.id)).toContain('own.mine');
+    expect(loader.config.workspace.domains.find((d) => d.id === 'seller')?.slackChannel).toBe('#product-help');
+  });
+
+  it('re-reads a changed manifest alone, told or not; the contract file is not read again', async () => {
+    const dir = await sourcedDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    const hash = loader.filesHash;
+    const fromContract = loader.config.products.find((p) => p.file === 'contracts/full.odcs.yaml')!;
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders', 'refunds']));
+    let result = loader.reload(['target/manifest.json']);
+    expect(result).toMatchObject({ ok: true, changedFiles: ['target/manifest.json'] });
+    await expectSameAsFullLoad(dir, result);
+    expect(loader.config.products.map((p) => p.id)).toContain('shop.refunds');
+    // The same object: the contract's entry was kept, not read and mapped again.
+    expect(loader.config.products.find((p) => p.id === fromContract.id)).toBe(fromContract);
+    expect(loader.filesHash).not.toBe(hash);
+    expect(loader.filesHash).toBe(MeshLoader.open(dir, { env: {} }).filesHash);
+
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders', 'refunds', 'returns']));
+    result = loader.reload();
+    expect(result).toMatchObject({ ok: true, changedFiles: ['target/manifest.json'] });
+    await expectSameAsFullLoad(dir, result);
+  });
+
+  it('rejects a broken manifest and a sourced product others still read, like a full load, then accepts the fix', async () => {
+    const dir = await sourcedDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    const before = { config: loader.config, catalog: loader.catalog };
+    await writeFile(path.join(dir, 'target/manifest.json'), '{ not json');
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(['target/manifest.json']), before);
+    // orders is gone from the manifest but products/mine.yaml reads it.
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith([]));
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(), before);
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders']));
+    await expectSameAsFullLoad(dir, loader.reload());
+    // A manifest removed, told so: "not found", as a full load says.
+    const now = { config: loader.config, catalog: loader.catalog };
+    await rm(path.join(dir, 'target/manifest.json'));
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(['target/manifest.json']), now);
+  });
+
+  it('is what serve loads and reloads with (scheduler/config-source.ts): one loader, a changed manifest, a new hash', async () => {
+    const dir = await sourcedDir();
+    const first = await loadMesh(dir, {});
+    expect(first.config).toEqual(await loadConfig(dir, { env: {} }));
+    await writeFile(path.join(dir, 'target/manifest.json'), manifestWith(['orders', 'refunds']));
+    const next = await reloadMesh(first, dir, {});
+    expect(next.loader).toBe(first.loader);
+    expect(next.config.products.map((p) => p.id)).toContain('shop.refunds');
+    expect(next.hash).not.toBe(first.hash);
+    await writeFile(path.join(dir, 'target/manifest.json'), '[]');
+    await expect(reloadMesh(next, dir, {})).rejects.toBeInstanceOf(ConfigError);
+    expect(next.loader.config).toBe(next.config);
+  });
+
+  it('finds a contract a glob newly matches, and one removed; a changed meshwatch.yaml reads every source again', async () => {
+    const dir = await sourcedDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    await cp(odcs('docs__examples__quality__column-completeness'), path.join(dir, 'contracts', 'completeness.odcs.yaml'));
+    let result = loader.reload();
+    expect(result).toMatchObject({ ok: true, changedFiles: ['contracts/completeness.odcs.yaml'] });
+    await expectSameAsFullLoad(dir, result);
+    expect(loader.config.sourceFiles).toEqual(['target/manifest.json', 'contracts/completeness.odcs.yaml', 'contracts/full.odcs.yaml']);
+
+    await rm(path.join(dir, 'contracts', 'completeness.odcs.yaml'));
+    result = loader.reload(['contracts/completeness.odcs.yaml']);
+    expect(result.ok).toBe(true);
+    await expectSameAsFullLoad(dir, result);
+
+    await writeFile(path.join(dir, 'meshwatch.yaml'), SOURCED_WS.replace('"contracts/*.odcs.yaml"', '"elsewhere/*.odcs.yaml"').replace('{ id: seller, name: Seller }', '{ id: seller, name: Seller, slackChannel: "#seller" }'));
+    result = loader.reload(['meshwatch.yaml']);
+    expect(result).toMatchObject({ ok: true, full: true });
+    await expectSameAsFullLoad(dir, result);
+    expect(loader.config.warnings.map((w) => w.message)).toContain('"elsewhere/*.odcs.yaml" matches no file');
+  });
+});
+
+describe('MeshLoader.reload and contract rules', () => {
+  it('checks a changed product’s contract rules like a full load, and links a reference to the referenced table', async () => {
+    const dir = await meshDir();
+    const loader = MeshLoader.open(dir, { env: {} });
+    const before = { config: loader.config, catalog: loader.catalog };
+    const orders = SMALL_MESH['products/orders.yaml']!;
+    await writeFile(path.join(dir, 'products/orders.yaml'), `${orders}contract:\n  notNull: [nope]\n`);
+    await expectRejectedLikeFullLoad(dir, loader, loader.reload(['products/orders.yaml']), before);
+    await writeFile(path.join(dir, 'products/orders.yaml'), `${orders}contract:\n  notNull: [order_id]\n  references:\n    customer_id: { product: crm.customers, column: customer_id }\n`);
+    const result = loader.reload(['products/orders.yaml']);
+    await expectSameAsFullLoad(dir, result);
+    expect(loader.config.products.find((p) => p.id === 'sales.orders')?.contract?.references[0]?.references.table?.table.name).toBe('customers');
   });
 });

@@ -185,6 +185,32 @@ describe('dbt mapping rules', () => {
     ]);
   });
 
+  it('model freshness (dbt 1.10+ config.freshness): warn_after / error_after are freshness; build_after alone is a note', () => {
+    const out = mapped([
+      model('a', { config: { freshness: { build_after: { count: 4, period: 'hour', updates_on: 'any' } } } }),
+      model('b', { config: { loaded_at_field: 'updated_at', freshness: { warn_after: { count: 2, period: 'hour' }, error_after: { count: 1, period: 'day' }, build_after: { count: 1, period: 'hour' } } } }),
+      model('c', { config: { freshness: { error_after: { count: 6, period: 'hour' } } } }),
+      // The shape every real manifest of dbt 1.10+ has: freshness null.
+      model('d', { config: { freshness: null } }),
+      model('e', { config: { freshness: { build_after: { count: null, period: null } } } }),
+    ]);
+    expect(out.products.map((p) => [p.value.id, p.value.freshness])).toEqual([
+      ['shop.a', undefined],
+      ['shop.b', { column: 'updated_at', maxAge: '1d', warnAge: '2h' }],
+      ['shop.c', undefined],
+      ['shop.d', undefined],
+      ['shop.e', undefined],
+    ]);
+    expect(out.notes.map((n) => `${n.path}: ${n.message}`)).toEqual([
+      'nodes["model.shop.a"].config.freshness.build_after: shop.a: build_after 4 hour says how often dbt may rebuild the model, not how old its data may be: not checked (warn_after / error_after in the model\'s freshness are)',
+      'nodes["model.shop.b"].config.freshness.build_after: shop.b: build_after 1 hour says how often dbt may rebuild the model, not how old its data may be: not checked',
+      'nodes["model.shop.c"].config.freshness: freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked',
+    ]);
+    // On Snowflake a model without loaded_at_field is checked by the table's last-modified time.
+    const sf = mapped([model('c', { config: { freshness: { error_after: { count: 6, period: 'hour' } } } })], {}, { engine: 'snowflake' });
+    expect(sf.products[0]!.value.freshness).toEqual({ maxAge: '6h' });
+  });
+
   it('rejects what is not a manifest, and manifests older than v7, with file and reason', () => {
     expect(parseManifestText('{"nodes": {}}', 'm.json')).toMatchObject({ ok: false, problems: [{ file: 'm.json', path: 'metadata', message: expect.stringMatching(/not a dbt manifest/) }] });
     expect(parseManifestText('{', 'm.json')).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/^invalid JSON/) }] });

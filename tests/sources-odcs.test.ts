@@ -103,6 +103,14 @@ describe('ODCS normalisation', () => {
     expect(out.products[0]!.value.id).toBe('sales.the-orders');
   });
 
+  it('gives its domain the Slack support channel, by name or by its archive link, and the team members still in it', () => {
+    const hint = (yaml: string) => map(`schema:\n  - name: t\n${yaml}`).domains[0];
+    expect(hint('support:\n  - { channel: orders-data, tool: slack }\n')).toMatchObject({ id: 'sales', slackChannel: '#orders-data', people: [] });
+    expect(hint('support:\n  - { channel: "Orders help", tool: slack, url: "https://acme.slack.com/archives/C0123456789" }\n')?.slackChannel).toBe('C0123456789');
+    expect(hint('support:\n  - { channel: ann, tool: email }\n')?.slackChannel).toBeUndefined();
+    expect(hint('team:\n  - { username: ana }\n  - { username: bo, dateOut: "2024-01-01" }\n  - { name: Cy }\n')?.people).toEqual(['ana', 'Cy']);
+  });
+
   it('errors on a contract naming no domain when the source entry gives none', () => {
     const c = parse('apiVersion: v3.1.0\nkind: DataContract\nid: c\nversion: 1\nstatus: active\nschema:\n  - name: t\n');
     expect(mapOdcsContract(c, 'c.yaml', { engine: 'duckdb' }).problems).toEqual([{ file: 'c.yaml', path: 'domain', message: expect.stringMatching(/names no domain/) }]);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../sources/load-config.js';
 import { readDbtSource, readOdcsSource } from '../sources/load.js';
 import { writeConfigDir } from './support/config-dir.js';
 import { manifestFiles, odcsFiles } from './support/real-inputs.js';

@@ -3,8 +3,8 @@ import { Catalog } from '../../catalog/catalog.js';
 import { runCheckCycle, unavailableCycle, type CycleOutcome } from '../../checks/cycle.js';
 import { openWarehouse } from '../../checks/open-warehouse.js';
 import { buildReport, reportExitCode, writeReportJson } from '../../checks/report.js';
-import { formatProblem } from '../../config/errors.js';
-import { loadConfig } from '../../config/load.js';
+import { formatNotice } from '../../config/notices.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { createLogger } from '../../core/logger.js';
 import { formatCheckReport } from '../format-check.js';
 import type { CliIo } from '../io.js';
@@ -19,7 +19,7 @@ export interface CheckOptions {
 
 export async function checkCommand(options: CheckOptions, io: CliIo): Promise<number> {
   const config = await loadConfig(options.config, { env: io.env, now: io.now() });
-  for (const warning of config.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
+  for (const n of config.notices) io.stderr(`${formatNotice(n)}\n`);
   const catalog = new Catalog(config);
   const products = options.product ? [catalog.product(options.product)] : config.products;
   const { workspace } = config;

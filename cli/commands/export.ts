@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { productToOdcs } from '../../sources/odcs/export.js';
 import { EXIT, type CliIo } from '../io.js';
 

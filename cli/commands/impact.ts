@@ -1,7 +1,7 @@
 import { Catalog } from '../../catalog/catalog.js';
 import { impactOf, unknownColumns } from '../../catalog/impact.js';
 import { UsageError } from '../../core/errors.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { formatImpactText, summarizeImpact } from '../format-impact.js';
 import { EXIT, type CliIo } from '../io.js';
 

@@ -1,5 +1,5 @@
 import { Catalog } from '../../catalog/catalog.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { operateIncident } from '../../scheduler/operations.js';

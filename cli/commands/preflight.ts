@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Catalog, type ConsumerSource } from '../../catalog/catalog.js';
 import { ConfigError, formatProblem } from '../../config/errors.js';
-import { loadConfigWithDangling } from '../../config/load.js';
+import { formatNotice } from '../../config/notices.js';
+import { loadConfigWithDangling } from '../../sources/load-config.js';
 import type { SourceEntry } from '../../config/schema.js';
 import type { MeshConfig } from '../../config/types.js';
 import { UsageError } from '../../core/errors.js';
@@ -56,7 +57,7 @@ export async function preflightCommand(options: PreflightOptions, io: CliIo): Pr
       const loaded = await loadConfigWithDangling(base.dir, {
         env: io.env,
         now,
-        sources: options.baseManifest !== undefined ? replaceManifest(options.baseManifest) : undefined,
+        replaceSources: options.baseManifest !== undefined ? replaceManifest(options.baseManifest) : undefined,
       });
       if (loaded.dangling.length > 0) throw new ConfigError(loaded.dangling);
       baseConfig = loaded.config;
@@ -70,7 +71,7 @@ export async function preflightCommand(options: PreflightOptions, io: CliIo): Pr
       throw err;
     }
     const { config, dangling } = await loadConfigWithDangling(options.config, { env: io.env, now });
-    for (const warning of config.warnings) io.stderr(`warning: ${formatProblem(warning)}\n`);
+    for (const n of config.notices) io.stderr(`${formatNotice(n)}\n`);
     const consumerSources = [...(options.consumerSources ?? []), ...(await slackSubscriptionSources(config, io))];
     const report = runPreflight({ base: baseConfig, next: config, dangling, now, allowBreaking: options.allowBreaking, consumerSources });
     const header = { base: base.describe, config: options.config, now };

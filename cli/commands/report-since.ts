@@ -7,7 +7,7 @@ import { loadFigures } from '../../accountability/load.js';
 import { REPORT_TABLES, reportCsv, reportJson, reportText, type ReportTable } from '../../accountability/report.js';
 import { Catalog } from '../../catalog/catalog.js';
 import { parseDuration } from '../../config/duration.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { UsageError } from '../../core/errors.js';
 import { CostStore } from '../../state/cost-store.js';
 import { IncidentHistory } from '../../state/incident-history.js';

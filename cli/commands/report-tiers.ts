@@ -7,7 +7,7 @@
 import { tierReviewsDue, type RecordedReview, type TierReviewDue } from '../../catalog/tier-review.js';
 import { describeTier } from '../../config/tier-lineage.js';
 import { formatDuration } from '../../config/duration.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import type { MeshConfig } from '../../config/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { plural } from '../../core/text.js';

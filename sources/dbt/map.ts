@@ -8,7 +8,7 @@
 import type { Engine } from '../../config/identifier.js';
 import { durationText, idPart, identifier, isTier, slackChannel, tableName, type TierName } from '../mapping.js';
 import { emptyOutput, type RawColumn, type RawConsumer, type RawContract, type RawProduct, type Severity, type SourceOutput } from '../model.js';
-import type { DbtFreshness, DbtManifest, DbtNode, DbtSource } from './parse.js';
+import type { DbtFreshness, DbtManifest, DbtNode } from './parse.js';
 
 export interface DbtSelect {
   readonly access?: readonly string[] | undefined;
@@ -145,6 +145,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
       ...(node.description ? { description: node.description } : {}),
       ...(columns.length > 0 ? { schema: { columns, ...(isEnforced ? { allowExtraColumns: false } : {}) } } : {}),
     };
+    mapModelFreshness(node, product, at, options.engine, ctx);
     productIdOf.set(node.unique_id, id);
     raw.set(node.unique_id, product);
     out.products.push({ value: product, file, path: at });
@@ -174,7 +175,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     };
     const columns = Object.values(source.columns ?? {}).map((c): RawColumn => (c.data_type !== undefined ? { name: identifier(c.name), type: c.data_type } : { name: identifier(c.name) }));
     if (columns.length > 0) product.schema = { columns };
-    mapSourceFreshness(source, warn, error, product, at, options.engine, ctx);
+    mapFreshness(source.loaded_at_field, warn, error, product, at, options.engine, ctx);
     productIdOf.set(source.unique_id, id);
     raw.set(source.unique_id, product);
     out.products.push({ value: product, file, path: at });
@@ -293,8 +294,34 @@ export function addRuleColumns(product: RawProduct): void {
   for (const col of named) if (!have.has(col.toLowerCase())) product.schema.columns.push({ name: col });
 }
 
-function mapSourceFreshness(source: DbtSource, warn: number | undefined, error: number | undefined, product: RawProduct, at: string, engine: Engine, ctx: Ctx): void {
-  const field = source.loaded_at_field;
+/**
+ * dbt 1.10+ `config.freshness` of a model. `warn_after` / `error_after` say
+ * how old the data may be: freshness, as for sources. `build_after` says how
+ * often dbt may rebuild the model when upstream has new data; it is a lower
+ * bound between builds, not an upper bound on age (a model whose upstream
+ * did not change is rightly not rebuilt), so it is a note, not a maxAge.
+ */
+function mapModelFreshness(node: DbtNode, product: RawProduct, at: string, engine: Engine, ctx: Ctx): void {
+  const f = node.config.freshness;
+  if (!f) return;
+  const warn = after(f.warn_after);
+  const error = after(f.error_after);
+  const build = f.build_after;
+  const buildMs = after(build ?? undefined);
+  if (buildMs !== undefined) {
+    ctx.note(
+      `${at}.config.freshness.build_after`,
+      `${product.id}: build_after ${build!.count} ${build!.period} says how often dbt may rebuild the model, not how old its data may be: not checked${warn === undefined && error === undefined ? ' (warn_after / error_after in the model\'s freshness are)' : ''}`,
+    );
+  }
+  if (warn === undefined && error === undefined) return;
+  if (node.config.loaded_at_query !== undefined && node.config.loaded_at_field === undefined) {
+    ctx.note(`${at}.config.loaded_at_query`, `loaded_at_query is SQL, not a column: freshness uses ${engine === 'duckdb' ? 'nothing' : 'warehouse metadata'}`);
+  }
+  mapFreshness(node.config.loaded_at_field, warn, error, product, `${at}.config`, engine, ctx);
+}
+
+function mapFreshness(field: string | undefined, warn: number | undefined, error: number | undefined, product: RawProduct, at: string, engine: Engine, ctx: Ctx): void {
   let column: string | undefined;
   if (field !== undefined && field !== '') {
     if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(field) || /^"[^"]+"$/.test(field)) column = field;

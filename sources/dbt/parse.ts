@@ -24,6 +24,22 @@ const columnSchema = z.looseObject({
 
 export type DbtColumn = z.infer<typeof columnSchema>;
 
+const afterSchema = z.looseObject({ count: z.number().nullish(), period: optText }).nullish();
+const freshnessSchema = z.looseObject({ warn_after: afterSchema, error_after: afterSchema, filter: optText }).nullish();
+/**
+ * dbt 1.10+ model freshness (`config.freshness`): `build_after` (how often
+ * dbt may rebuild the model) and, from dbt's v2 docs on, `warn_after` /
+ * `error_after` with `loaded_at_field` / `loaded_at_query` as for sources.
+ * Every real manifest here writes `freshness: null` on models.
+ */
+const modelFreshnessSchema = z
+  .looseObject({
+    build_after: z.looseObject({ count: z.number().nullish(), period: optText, updates_on: optText }).nullish(),
+    warn_after: afterSchema,
+    error_after: afterSchema,
+  })
+  .nullish();
+
 const nodeConfigObject = z.looseObject({
     enabled: z.boolean().nullish(),
     meta: record,
@@ -34,6 +50,9 @@ const nodeConfigObject = z.looseObject({
     where: optText,
     contract: contractSchema,
     materialized: optText,
+    freshness: modelFreshnessSchema,
+    loaded_at_field: optText,
+    loaded_at_query: optText,
   });
 const nodeConfig = nodeConfigObject.nullish().transform((c) => c ?? nodeConfigObject.parse({}));
 
@@ -64,8 +83,6 @@ const nodeSchema = z.looseObject({
 
 export type DbtNode = z.infer<typeof nodeSchema>;
 
-const afterSchema = z.looseObject({ count: z.number().nullish(), period: optText }).nullish();
-const freshnessSchema = z.looseObject({ warn_after: afterSchema, error_after: afterSchema, filter: optText }).nullish();
 
 const sourceSchema = z.looseObject({
   unique_id: z.string(),

@@ -1,5 +1,5 @@
 /** Reads one dbt manifest.json: JSON → the validated parts meshwatch reads, or problems with file, path and reason. */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from '../../config/errors.js';
 import { formatPath } from '../paths.js';
 import type { ReadResult } from '../odcs/read.js';
@@ -36,10 +36,10 @@ export function parseManifestText(text: string, file: string): ReadResult<DbtMan
   return { ok: true, value: parsed.data, notes };
 }
 
-export async function readManifestFile(absolute: string, file: string): Promise<ReturnType<typeof parseManifestText>> {
+export function readManifestFile(absolute: string, file: string): ReturnType<typeof parseManifestText> {
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = readFileSync(absolute, 'utf8');
   } catch (err) {
     return { ok: false, problems: [{ file, path: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }] };
   }

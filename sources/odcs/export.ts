@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { formatTableRef } from '../../config/identifier.js';
+import { identifier } from '../mapping.js';
 import type { Domain, Product, RuleOptions, Workspace } from '../../config/types.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -105,6 +106,10 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
       objectQuality.push({ type: 'sql', name: rule.name, query: rule.query.replace(/\{\{\s*table\s*\}\}/g, physical), ...bounds(rule.expect), ...odcsSeverity(rule) });
     }
   }
+  for (const name of props.keys()) {
+    // A quoted name that reads the same unquoted (`"Orders"`: exact case on Snowflake) would come back unquoted.
+    if (name.startsWith('"') && identifier(plainName(name)) !== name) props.get(name)!.custom.meshwatchColumn = name;
+  }
   const properties: JsonObject[] = [...props].map(([name, p]) => ({
     name: plainName(name),
     ...(p.type !== undefined ? { physicalType: p.type } : {}),
@@ -142,6 +147,8 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
     ...(objectQuality.length > 0 ? { quality: objectQuality } : {}),
     customProperties: custom({
       meshwatchId: product.id,
+      // The table exactly as config names it: quoting and a DuckDB catalog have no ODCS field.
+      meshwatchTable: physical,
       // Properties listed only because rules name them: no schema check on import.
       meshwatchSchema: product.schema ? undefined : false,
       meshwatchAllowExtraColumns: product.schema && !product.schema.allowExtraColumns ? false : undefined,
@@ -160,7 +167,8 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
     servers: [server],
     schema: [schemaObject],
     ...(sla.length > 0 ? { slaProperties: sla } : {}),
-    ...(domain ? { team: { name: domain.name }, support: [{ channel: domain.slackChannel, tool: 'slack' }] } : {}),
+    ...(domain ? { team: { name: domain.name, ...(domain.people ? { members: domain.people.map((username) => ({ username })) } : {}) } } : {}),
+    ...(domain?.slackChannel ? { support: [{ channel: domain.slackChannel, tool: 'slack' }] } : {}),
     customProperties: custom({
       tier: product.tier,
       meshwatchInputs: product.inputs.length > 0 ? product.inputs.map((i) => (i.columns ? { product: i.product, columns: [...i.columns] } : i.product)) : undefined,

@@ -127,7 +127,9 @@ export function mapOdcsContract(contract: OdcsContract, file: string, options: O
 function domainHint(contract: OdcsContract, domain: string, file: string): SourceOutput['domains'][number] {
   const slack = contract.support.find((s) => s.tool?.toLowerCase() === 'slack');
   const people = (contract.team?.members ?? []).filter((m) => m.dateOut === undefined).map((m) => m.username ?? m.name).filter((p): p is string => p !== undefined);
-  return { id: domain, name: contract.domain ?? contract.team?.name, slackChannel: slackChannel(slack?.channel), people, file };
+  // A channel written only as its archive link (`https://acme.slack.com/archives/C0123456789`) gives its id.
+  const fromUrl = /\/archives\/([CG][A-Z0-9]{6,})(?:[/?#]|$)/.exec(slack?.url ?? '')?.[1];
+  return { id: domain, name: contract.domain ?? contract.team?.name, slackChannel: slackChannel(slack?.channel) ?? fromUrl, people, file };
 }
 
 function productId(contract: OdcsContract, object: OdcsObject, domain: string): string {
@@ -166,9 +168,11 @@ function mapObject(
   ctx: Ctx,
 ): RawProduct | undefined {
   const physical = object.physicalName ?? object.name;
+  // Written by export odcs: the table exactly as config named it (quoting, a DuckDB catalog).
+  const exact = typeof object.customProperties.meshwatchTable === 'string' ? object.customProperties.meshwatchTable : undefined;
   // A physical name may already be qualified (`schema.table`); then it is used as written.
-  const table = physical.includes('.') ? physical : tableName([database, schemaName ?? 'main', physical]);
-  if (!physical.includes('.') && schemaName === undefined) {
+  const table = exact ?? (physical.includes('.') ? physical : tableName([database, schemaName ?? 'main', physical]));
+  if (exact === undefined && !physical.includes('.') && schemaName === undefined) {
     ctx.note(at, `no server names a schema: the table is taken as ${table} (set schema on the source entry)`);
   }
   const columns: RawColumn[] = [];
@@ -177,7 +181,7 @@ function mapObject(
   const pk: Array<{ column: string; position: number }> = [];
   object.properties.forEach((prop, j) => {
     const pat = `${at}.properties[${j}]`;
-    const column = identifier(prop.physicalName ?? prop.name);
+    const column = columnOfProperty(prop);
     columnOf.set(prop.name, column);
     columnOf.set(prop.physicalName ?? prop.name, column);
     const nullable = prop.customProperties.meshwatchNullable === false ? { nullable: false } : {};
@@ -224,6 +228,12 @@ function mapObject(
     );
   }
   return product;
+}
+
+/** A property's column as config writes it; `meshwatchColumn` (export odcs) keeps a quoted name that reads the same unquoted. */
+function columnOfProperty(prop: OdcsProperty): string {
+  const exact = prop.customProperties.meshwatchColumn;
+  return typeof exact === 'string' && exact !== '' ? exact : identifier(prop.physicalName ?? prop.name);
 }
 
 /** What `export odcs` keeps in custom properties because ODCS has no field for it. */
@@ -358,7 +368,10 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
     }
     case 'duplicateValues': {
       const listed = q.arguments.properties;
-      const cols = Array.isArray(listed) ? listed.filter((c): c is string => typeof c === 'string').map((c) => identifier(c)) : column ? [column] : [];
+      const cols = Array.isArray(listed) ? listed.filter((c): c is string => typeof c === 'string').map((c) => {
+            const prop = object.properties.find((p) => p.name === c || p.physicalName === c);
+            return prop ? columnOfProperty(prop) : identifier(c);
+          }) : column ? [column] : [];
       if (cols.length === 0) return ctx.note(at, 'duplicateValues names no column: not checked');
       const t = thresholdOf();
       if (!t) return cantSay();
@@ -476,7 +489,7 @@ function mapSla(contract: OdcsContract, objects: ReadonlyMap<string, OdcsObject>
       if (columnName !== undefined) {
         const prop = object.properties.find((p) => p.name === columnName || p.physicalName === columnName);
         if (!prop) return ctx.note(at, `SLA ${sla.property} element "${element}" names no column of ${object.name}: not checked`);
-        column = identifier(prop.physicalName ?? prop.name);
+        column = columnOfProperty(prop);
       }
     }
     if (!target) return;

@@ -1,5 +1,5 @@
 /** Reads one ODCS file from disk: YAML → validated, normalised contract, or problems with file, path and reason. */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { ConfigProblem } from '../../config/errors.js';
 import { formatPath } from '../paths.js';
@@ -30,10 +30,10 @@ export function parseOdcsText(text: string, file: string): ReadResult<OdcsContra
   };
 }
 
-export async function readOdcsFile(absolute: string, file: string): Promise<ReadResult<OdcsContract>> {
+export function readOdcsFile(absolute: string, file: string): ReadResult<OdcsContract> {
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = readFileSync(absolute, 'utf8');
   } catch (err) {
     return { ok: false, problems: [{ file, path: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }] };
   }
