@@ -205,6 +205,21 @@ export const workspaceFileSchema = z.strictObject({
       massMissing: 0.5,
     }),
   platform: z.strictObject({ slackChannel: channel.optional() }).default({}),
+  /** Who decides Slack subscriptions to restricted products, and where the requests go. */
+  approvals: z
+    .strictObject({
+      /** Where approval requests are posted; default: the producer domain's channel. */
+      channel: channel.optional(),
+      /** Slack user ids (U…/W…), user group ids (S…) or user group handles (@data-governance); none: the producer domain's on-call group. */
+      approvers: z
+        .array(
+          nonEmpty('a Slack user id, user group id or @user-group handle').refine((s) => /^(@[\w.-]+|[UWS][A-Z0-9]{6,})$/.test(s), {
+            error: (iss) => `expected a Slack user id like U0123ABCD, a user group id like S0123ABCD or a user group handle like "@data-governance", got ${describeValue(iss.input)}`,
+          }),
+        )
+        .default([]),
+    })
+    .default({ approvers: [] }),
   /** Redis for `meshwatch serve` and `meshwatch incident`; REDIS_URL in the environment wins. */
   redis: z
     .strictObject({

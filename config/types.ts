@@ -52,6 +52,8 @@ export interface Workspace {
   readonly escalation: EscalationSettings;
   readonly defaults: Defaults;
   readonly platform: { readonly slackChannel?: string | undefined };
+  /** Restricted products' subscription approvals (see the Slack app). */
+  readonly approvals: { readonly channel?: string | undefined; readonly approvers: readonly string[] };
   readonly slack?: Record<string, unknown> | undefined;
   readonly domains: readonly Domain[];
 }

@@ -24,6 +24,7 @@ import { PlatformHealthStore } from '../state/platform-health.js';
 import { createRedis, DEFAULT_PREFIX, maxmemoryPolicy, safeRedisUrl, type Redis } from '../state/redis.js';
 import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replicas.js';
 import { ResultStore } from '../state/result-store.js';
+import { SubscriptionCache, SubscriptionStore } from '../state/subscriptions.js';
 import { loadMesh, reloadMesh, type MeshSnapshot } from './config-source.js';
 import { runNotifyJob } from './notify-worker.js';
 import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
@@ -94,6 +95,8 @@ export class MeshwatchService {
   results!: ResultStore;
   health!: PlatformHealthStore;
   replicas!: ReplicaRegistry;
+  /** Slack subscriptions: the catalog's consumer source, reloaded from Redis when they change. */
+  subscriptions!: SubscriptionCache;
   url = '';
   prefix = '';
 
@@ -131,6 +134,9 @@ export class MeshwatchService {
     this.results = new ResultStore(this.redis, this.keys);
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
+    this.subscriptions = new SubscriptionCache(new SubscriptionStore(this.redis, this.keys, retentionMs), this.mesh.catalog.engine);
+    this.attachSubscriptions(this.mesh);
+    await this.subscriptions.refresh();
     this.queues = createQueues(this.redis, this.prefix);
     for (const queue of [this.queues.checks, this.queues.notify]) {
       queue.on('error', (err: Error) => this.logger.warn({ queue: queue.name, error: err.message }, 'queue connection problem'));
@@ -143,6 +149,11 @@ export class MeshwatchService {
     this.heartbeatTimer.unref();
     if (!this.options.noWorkers) this.startWorkers();
     this.logger.info({ replica: this.replicaId, redis: safeRedisUrl(this.url), prefix: this.prefix, configHash: this.mesh.hash, schedules: this.mesh.schedules.size }, 'meshwatch serve started');
+  }
+
+  /** A catalog built anew (a reload of a config with sources) does not carry the subscriptions' source over by itself. */
+  private attachSubscriptions(mesh: MeshSnapshot): void {
+    if (!mesh.catalog.extraConsumerSources().includes(this.subscriptions.source)) mesh.catalog.addConsumerSource(this.subscriptions.source);
   }
 
   private async waitForRedis(): Promise<void> {
@@ -196,6 +207,7 @@ export class MeshwatchService {
       tuning: this.tuning,
       logger: this.logger,
       signal: this.abort.signal,
+      refreshConsumers: () => this.subscriptions.refresh(),
       ...(this.options.now ? { now: this.options.now } : {}),
     };
     const checksConnection = createRedis(this.url, { name: 'checks-worker', logger: this.logger });
@@ -259,6 +271,7 @@ export class MeshwatchService {
       return false;
     }
     const previous = this.mesh.hash;
+    this.attachSubscriptions(next);
     this.mesh = next;
     await this.reconcile();
     await this.beat();

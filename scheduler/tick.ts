@@ -36,6 +36,8 @@ export interface TickDeps {
   readonly logger: Logger;
   /** Aborted when shutdown runs out of time: running statements are cancelled. */
   readonly signal: AbortSignal;
+  /** Reloads consumers kept outside config (Slack subscriptions) before impact is read. */
+  readonly refreshConsumers?: () => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -113,6 +115,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
 
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
+  await deps.refreshConsumers?.();
   const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
@@ -147,6 +150,7 @@ export async function runSweepJob(deps: TickDeps): Promise<{ changes: number }> 
   const mesh = deps.mesh();
   const now = deps.now?.() ?? new Date();
   const changes = await deps.engine.sweep(now.getTime(), mesh.config.workspace.escalation.remindMs);
+  await deps.refreshConsumers?.();
   const planner = new NotificationPlanner(mesh.catalog, deps.engine);
   const notifications = await planner.planAll(changes, `sweep-${now.getTime()}`, now.toISOString());
   await enqueueNotifications(deps.notify, notifications, deps.tuning);
