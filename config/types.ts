@@ -52,7 +52,9 @@ export interface Workspace {
   readonly escalation: EscalationSettings;
   readonly defaults: Defaults;
   readonly platform: { readonly slackChannel?: string | undefined };
-  readonly slack?: Record<string, unknown> | undefined;
+  readonly slack?: WorkspaceFile['slack'] | undefined;
+  /** The status page's public address, without a trailing slash. */
+  readonly statusUrl?: string | undefined;
   readonly domains: readonly Domain[];
 }
 
