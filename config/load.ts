@@ -184,6 +184,7 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
     history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms },
     escalation: { remindMs: raw.escalation.remind.ms },
     slack: raw.slack,
+    ...(raw.statusUrl !== undefined ? { statusUrl: raw.statusUrl.replace(/\/+$/, '') } : {}),
     domains: raw.domains,
   };
   return { file, problems, raw, workspace };
@@ -363,9 +364,18 @@ async function sourceEntries(entries: LoadedEntries): Promise<
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;
+const SLACK_SECRET_FIELDS = [
+  ['botToken', 'SLACK_BOT_TOKEN'],
+  ['signingSecret', 'SLACK_SIGNING_SECRET'],
+] as const;
 
 /** Secrets never live in config files: they must come from `${ENV}` (files end up in git). */
 function checkSecretsFromEnv(file: string, workspace: WorkspaceFile, fromEnv: ReadonlyMap<string, readonly string[]>, problems: ConfigProblem[]): void {
+  for (const [field, variable] of SLACK_SECRET_FIELDS) {
+    if (workspace.slack?.[field] !== undefined && !fromEnv.has(`slack.${field}`)) {
+      problems.push({ file, path: `slack.${field}`, message: `a secret must come from the environment, e.g. ${field}: \${${variable}} (or set ${variable} and leave it out)` });
+    }
+  }
   const { warehouse } = workspace;
   if (warehouse.type !== 'snowflake') return;
   for (const field of SECRET_FIELDS) {

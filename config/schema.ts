@@ -173,7 +173,19 @@ const sourceEntrySchema = z.union(
 
 export type SourceEntry = z.infer<typeof sourceEntrySchema>;
 
+/** The Slack connection; `botToken` and `signingSecret` only as `${ENV}` references (checked in load.ts). */
+export const slackSettingsSchema = z.strictObject({
+  botToken: secret('a bot token reference like ${SLACK_BOT_TOKEN}').optional(),
+  signingSecret: secret('a signing secret reference like ${SLACK_SIGNING_SECRET}').optional(),
+  /** Slack's Web API base; a proxy or test server speaking the same API. */
+  apiUrl: z.url({ error: (iss) => `expected a URL like https://slack.com/api/, got ${describeValue(iss.input)}` }).optional(),
+});
+
 export const workspaceFileSchema = z.strictObject({
+  /** The status page's public address: messages link `<statusUrl>/products/<id>`. */
+  statusUrl: z
+    .url({ protocol: /^https?$/, error: (iss) => `expected the status page's address like https://meshwatch.example.com, got ${describeValue(iss.input)}` })
+    .optional(),
   warehouse: z.discriminatedUnion('type', [duckdbWarehouse, snowflakeWarehouse], {
     error: (iss) => `expected a warehouse with type duckdb or snowflake, got ${describeValue(iss.input)}`,
   }),
@@ -241,8 +253,8 @@ export const workspaceFileSchema = z.strictObject({
       remind: durationSchema.default({ text: '1h', ms: 3_600_000 }),
     })
     .default({ remind: { text: '1h', ms: 3_600_000 } }),
-  /** Slack connection settings; read by the Slack app, kept opaque here. */
-  slack: z.record(z.string(), z.unknown()).optional(),
+  /** Slack connection settings; SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL win (config/slack.ts). */
+  slack: slackSettingsSchema.optional(),
   domains: z
     .array(domainSchema, { error: (iss) => `expected a list of domains, got ${describeValue(iss.input)}` })
     .min(1, { error: 'expected at least one domain' }),

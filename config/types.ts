@@ -54,7 +54,9 @@ export interface Workspace {
   readonly platform: { readonly slackChannel?: string | undefined };
   /** Restricted products' subscription approvals (see the Slack app). */
   readonly approvals: { readonly channel?: string | undefined; readonly approvers: readonly string[] };
-  readonly slack?: Record<string, unknown> | undefined;
+  readonly slack?: WorkspaceFile['slack'] | undefined;
+  /** The status page's public address, without a trailing slash. */
+  readonly statusUrl?: string | undefined;
   readonly domains: readonly Domain[];
 }
 
