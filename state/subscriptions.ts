@@ -7,8 +7,10 @@
  * - `subscriptions-version`: INCR on every change, so that each replica's
  *   in-memory index (SubscriptionSource) reloads only when something changed.
  * - `approval-seq`: INCR behind `apr-N` ids.
- * - `approval:<id>`: JSON ApprovalRecord; expires `retention` after it is
- *   decided (pending ones are kept until decided).
+ * - `approval:<id>`: hash of one request (the subscription asked for as
+ *   JSON, state, decidedBy, decidedAt); `approval:<id>:refused`: list of
+ *   refused clicks (at most 100). Both expire `retention` after the decision;
+ *   pending ones are kept until decided.
  * - `approvals-pending`: hash `<consumer>|<product>` → id of the pending
  *   request, so that asking twice does not make two requests.
  * - `subscription-log`: list of JSON SubscriptionEvent, newest first,
@@ -51,29 +53,16 @@ export interface SubscriptionEvent {
 
 const LOG_LIMIT = 10_000;
 
-// KEYS: approval. ARGV: decision, by, at, retentionMs. Decides a pending request once; returns the record as it is after.
+// KEYS: approval hash, its refusals list. ARGV: decision, by, at, retentionMs. Decides a pending request once.
+// The request itself stays an opaque JSON field: Lua's cjson would turn its empty lists into objects.
 const DECIDE = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return nil end
-local rec = cjson.decode(raw)
-if rec.state ~= 'pending' then return {'already', raw} end
-rec.state = ARGV[1]
-rec.decidedBy = ARGV[2]
-rec.decidedAt = ARGV[3]
-local out = cjson.encode(rec)
-redis.call('SET', KEYS[1], out, 'PX', ARGV[4])
-return {'decided', out}
-`;
-
-// KEYS: approval. ARGV: by, at. Appends a refused click (a pending request keeps no TTL; a decided one keeps its own).
-const REFUSE = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return nil end
-local rec = cjson.decode(raw)
-if type(rec.refused) ~= 'table' or next(rec.refused) == nil then rec.refused = {} end
-table.insert(rec.refused, { by = ARGV[1], at = ARGV[2] })
-redis.call('SET', KEYS[1], cjson.encode(rec), 'KEEPTTL')
-return 1
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return nil end
+if state ~= 'pending' then return 'already' end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'decidedBy', ARGV[2], 'decidedAt', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return 'decided'
 `;
 
 function field(consumer: string, product: string): string {
@@ -139,13 +128,27 @@ export class SubscriptionStore {
     }
     const id = `apr-${await this.redis.incr(this.key('approval-seq'))}`;
     const record: ApprovalRecord = { id, state: 'pending', subscription, approvalChannel, requestedAt: at, refused: [] };
-    await this.redis.multi().set(this.key(`approval:${id}`), JSON.stringify(record)).hset(this.key('approvals-pending'), pendingField, id).exec();
+    await this.redis
+      .multi()
+      .hset(this.key(`approval:${id}`), { id, state: 'pending', subscription: JSON.stringify(subscription), approvalChannel, requestedAt: at })
+      .hset(this.key('approvals-pending'), pendingField, id)
+      .exec();
     return { record, created: true };
   }
 
   async approval(id: string): Promise<ApprovalRecord | undefined> {
-    const raw = await this.redis.get(this.key(`approval:${id}`));
-    return raw ? parseApproval(raw) : undefined;
+    const [hash, refused] = await Promise.all([this.redis.hgetall(this.key(`approval:${id}`)), this.redis.lrange(this.key(`approval:${id}:refused`), 0, -1)]);
+    if (!hash.subscription || !hash.state) return undefined;
+    return {
+      id: hash.id ?? id,
+      state: hash.state as ApprovalRecord['state'],
+      subscription: JSON.parse(hash.subscription) as Subscription,
+      approvalChannel: hash.approvalChannel ?? '',
+      requestedAt: hash.requestedAt ?? '',
+      ...(hash.decidedBy ? { decidedBy: hash.decidedBy } : {}),
+      ...(hash.decidedAt ? { decidedAt: hash.decidedAt } : {}),
+      refused: refused.map((r) => JSON.parse(r) as { by: string; at: string }),
+    };
   }
 
   /**
@@ -153,19 +156,25 @@ export class SubscriptionStore {
    * clicking at once) gets `already` and the first decision.
    */
   async decide(id: string, decision: 'approved' | 'denied', by: string, at: string): Promise<{ outcome: 'decided' | 'already'; record: ApprovalRecord } | undefined> {
-    const reply = (await this.redis.eval(DECIDE, 1, this.key(`approval:${id}`), decision, by, at, String(this.retentionMs))) as [string, string] | null;
+    const reply = (await this.redis.eval(DECIDE, 2, this.key(`approval:${id}`), this.key(`approval:${id}:refused`), decision, by, at, String(this.retentionMs))) as string | null;
     if (!reply) return undefined;
-    const record = parseApproval(reply[1]);
-    if (reply[0] === 'decided') {
+    const record = await this.approval(id);
+    if (!record) return undefined;
+    if (reply === 'decided') {
       const pendingField = field(record.subscription.consumer, record.subscription.product);
       if ((await this.redis.hget(this.key('approvals-pending'), pendingField)) === id) await this.redis.hdel(this.key('approvals-pending'), pendingField);
     }
-    return { outcome: reply[0] === 'decided' ? 'decided' : 'already', record };
+    return { outcome: reply === 'decided' ? 'decided' : 'already', record };
   }
 
   /** Records a click on Approve / Deny by someone not allowed to decide. */
   async refuse(id: string, by: string, at: string): Promise<void> {
-    await this.redis.eval(REFUSE, 1, this.key(`approval:${id}`), by, at);
+    const key = this.key(`approval:${id}:refused`);
+    const ttl = await this.redis.pttl(this.key(`approval:${id}`));
+    const tx = this.redis.multi().rpush(key, JSON.stringify({ by, at })).ltrim(key, -100, -1);
+    // A decided request expires: its refusals go with it.
+    if (ttl > 0) tx.pexpire(key, ttl);
+    await tx.exec();
   }
 
   async log(event: SubscriptionEvent): Promise<void> {
@@ -177,12 +186,6 @@ export class SubscriptionStore {
     const values = await this.redis.lrange(this.key('subscription-log'), 0, limit - 1);
     return values.map((v) => JSON.parse(v) as SubscriptionEvent);
   }
-}
-
-function parseApproval(raw: string): ApprovalRecord {
-  const rec = JSON.parse(raw) as ApprovalRecord & { refused?: unknown };
-  // cjson writes an empty Lua table as {}: an empty list of refusals.
-  return { ...rec, refused: Array.isArray(rec.refused) ? rec.refused : [] };
 }
 
 /**

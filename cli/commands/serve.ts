@@ -7,7 +7,14 @@
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { resolveSlackSettings } from '../../config/slack.js';
+import type { Logger } from '../../core/logger.js';
 import { LogNotifier } from '../../notifier/log-notifier.js';
+import { SLACK_EVENTS_PATH, SlackApp } from '../../notifier/slack/app.js';
+import { SlackInteractions } from '../../notifier/slack/interactions.js';
+import { UsergroupMembers } from '../../notifier/slack/usergroup-members.js';
+import { createSlackClient } from '../../notifier/slack/web-api.js';
+import { slackInteractionDeps } from '../../scheduler/slack-deps.js';
 import { MeshwatchService, type WorkerTuning } from '../../scheduler/service.js';
 import { HttpServer, json } from '../../status/http-server.js';
 import type { CliIo } from '../io.js';
@@ -30,6 +37,25 @@ function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
   return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
 }
 
+/**
+ * The Slack app once the service runs: Slack settings come from the loaded
+ * meshwatch.yaml and the environment. Without a bot token and a signing
+ * secret there is no app (requests to /slack/events get 404); the secrets
+ * are never logged.
+ */
+export function startSlackApp(service: MeshwatchService, env: NodeJS.ProcessEnv, logger: Logger): SlackApp | undefined {
+  const settings = resolveSlackSettings(service.snapshot.config.workspace, env);
+  if (!settings.botToken && !settings.signingSecret) return undefined;
+  if (!settings.botToken || !settings.signingSecret) {
+    logger.warn(`the Slack app needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or slack.botToken and slack.signingSecret); ${SLACK_EVENTS_PATH} stays off`);
+    return undefined;
+  }
+  const members = new UsergroupMembers(createSlackClient(settings, { logger }));
+  const interactions = new SlackInteractions(slackInteractionDeps(service, { logger, usergroupMembers: (group) => members.members(group) }));
+  logger.info({ path: SLACK_EVENTS_PATH }, 'Slack app listening for slash commands and buttons');
+  return new SlackApp({ signingSecret: settings.signingSecret, botToken: settings.botToken, apiUrl: settings.apiUrl, logger }, interactions);
+}
+
 export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
   const port = portOf(options.port ?? io.env.PORT);
   const shutdownMs = options.shutdownTimeout === undefined ? 30_000 : parseDuration(options.shutdownTimeout);
@@ -47,7 +73,14 @@ export async function serveCommand(options: ServeOptions, io: CliIo, signals: No
   });
 
   let started = false;
+  let slack: SlackApp | undefined;
   const http = new HttpServer(logger);
+  http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
+    if (!started) return json(503, { error: 'starting' });
+    if (!slack) return json(404, { error: 'the Slack app is not configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' });
+    slack.handle(req.raw, res);
+    return undefined;
+  });
   http.route('GET', '/healthz', async () => json(200, started ? await service.healthReport() : { status: 'starting', replica: service.replicaId }));
   http.route('GET', '/readyz', async () => {
     const ready = started && (await service.ready());
@@ -71,6 +104,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, signals: No
     const bound = await http.listen(port);
     logger.info({ port: bound }, `listening on port ${bound}`);
     const starting = service.start().then(() => {
+      slack = startSlackApp(service, io.env, logger);
       started = true;
     });
     const first = await Promise.race([starting.then(() => 'started'), stopped]);
