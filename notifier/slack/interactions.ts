@@ -419,10 +419,8 @@ export class SlackInteractions {
     if (result.outcome === 'already') return { text: `Request ${requestId} was already ${result.record.state} by ${result.record.decidedBy} at ${result.record.decidedAt}.` };
     const decided = result.record;
     await store.log({ kind: 'approval_decided', at, consumer: decided.subscription.consumer, product: decided.subscription.product, channel: decided.subscription.channel, by, request: requestId, decision });
-    await this.deps.enqueue([
-      approvalNotification(decided, 'approval_decided', `${decided.id}-decided-requester`, decided.subscription.channel, 'consumer', at),
-      approvalNotification(decided, 'approval_decided', `${decided.id}-decided-approvers`, decided.approvalChannel, 'producer', at),
-    ]);
+    // One notification, to the requester's channel: the Slack notifier also updates the request message (found by its request id).
+    await this.deps.enqueue([approvalNotification(decided, 'approval_decided', `${decided.id}-decided`, decided.subscription.channel, 'consumer', at)]);
     if (decision === 'approved') {
       await this.applySubscription({ ...decided.subscription, at, approval: { request: decided.id, decidedBy: by, decidedAt: at } }, at);
     }
