@@ -4,12 +4,14 @@
  * the notify queue delivering to a recording notifier, and Bolt's
  * response_url answers landing on the fake Slack server.
  */
+import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { impactOf } from '../catalog/impact.js';
 import { SLACK_ACTIONS } from '../notifier/slack/actions.js';
 import type { Notification } from '../notifier/notification.js';
 import { chainMesh, warehouseSql } from './support/chain-mesh.js';
-import { until } from './support/service.js';
+import { deletePrefix, redisUrl, testPrefix } from './support/redis.js';
+import { startTestService, until } from './support/service.js';
 import { actionBody, commandBody, sign, SIGNING_SECRET, startSlackHarness, type ChannelRef, type SlackHarness } from './support/slack-app.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -336,5 +338,30 @@ describe('Slack app: approvals for restricted products', () => {
     expect(deny.responses()).toEqual([]);
     // Denied can be asked again: a new request.
     expect(textOf(await (await h.command('subscribe sales.orders domain:marketing', LEAD_SCORING, 'U0BOB')).responded())).toContain('(request apr-2)');
+  });
+});
+
+describe('Slack subscriptions across reloads and replicas', () => {
+  it('a config reload keeps the subscriptions in the catalog', async () => {
+    const h = await harness({ files: chainMesh('', ORDERS_SCHEMA), sql: warehouseSql() });
+    await (await h.command('subscribe sales.orders domain:marketing', LEAD_SCORING)).responded();
+    await writeFile(`${h.svc.dir}/consumers/extra.yaml`, 'consumers:\n  - { id: crm.audit, domain: crm, uses: [sales.orders] }\n');
+    expect(await h.svc.service.reload()).toBe(true);
+    const ids = impactOf(h.svc.service.snapshot.catalog, 'sales.orders').consumers.map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['crm.audit', 'slack.lead-scoring']));
+  });
+
+  it('a subscription made through one replica routes the alerts of a tick run by another', async () => {
+    const prefix = testPrefix('slack-replicas');
+    cleanups.push(() => deletePrefix(redisUrl(), prefix));
+    // Replica B runs the workers; the Slack app's replica A only schedules.
+    const a = await harness({ files: chainMesh('', ORDERS_SCHEMA), sql: warehouseSql(), prefix, keepKeys: true, extra: { noWorkers: true } });
+    const b = await startTestService({ files: {}, dir: a.svc.dir, prefix, keepKeys: true });
+    cleanups.push(() => b.stop());
+    await (await a.command('subscribe sales.orders domain:marketing', LEAD_SCORING)).responded();
+    await b.rebuild(warehouseSql({ ordersAgeHours: 5 }));
+    await b.tick();
+    const alert = b.notifier.delivered.find((n) => n.channel === '#lead-scoring' && n.transition === 'opened');
+    expect(alert?.consumers?.map((c) => c.id)).toEqual(['slack.lead-scoring']);
   });
 });
