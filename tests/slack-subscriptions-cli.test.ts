@@ -38,7 +38,7 @@ function subscription(over: Partial<Subscription>): Subscription {
     channelName: 'lead-scoring',
     product: 'sales.orders',
     columns: ['amount'],
-    requestedBy: '<@U0BOB>',
+    requestedBy: 'U0BOB',
     at: '2026-12-01T10:00:00.000Z',
     ...over,
   };

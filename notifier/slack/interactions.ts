@@ -70,7 +70,8 @@ export interface ActionInput {
 
 const MAX_LINES = 30;
 
-const mention = (userId: string) => `<@${userId}>`;
+/** How a recorded `by` (a Slack user id, as the renderer expects it) reads in an answer: a mention. */
+const mention = (by: string) => (/^[UW][A-Z0-9]+$/.test(by) ? `<@${by}>` : by);
 const code = (s: string) => `\`${s}\``;
 
 function cut(lines: readonly string[], max = MAX_LINES): string[] {
@@ -205,7 +206,7 @@ export class SlackInteractions {
       channelName: input.channelName,
       product: product.id,
       columns: dedupe(columns.map((c) => declaredName(catalog, product, c))),
-      requestedBy: mention(input.userId),
+      requestedBy: input.userId,
       at,
     };
     const what = `${code(product.id)}${subscription.columns.length > 0 ? ` (columns ${subscription.columns.join(', ')})` : ''}`;
@@ -266,7 +267,7 @@ export class SlackInteractions {
     }
     await this.deps.subscriptions.refresh();
     const at = this.deps.now().toISOString();
-    const by = mention(input.userId);
+    const by = input.userId;
     await this.deps.enqueue([
       {
         type: 'notification',
@@ -292,7 +293,7 @@ export class SlackInteractions {
     const mine = (await store.list()).filter((s) => s.consumer === consumer);
     if (mine.length === 0) return { text: `#${input.channelName} has no subscriptions. ${code('/meshwatch subscribe PRODUCT')} adds one.` };
     const lines = mine.map(
-      (s) => `• ${code(s.product)}: ${s.columns.length > 0 ? `columns ${s.columns.join(', ')}` : 'every column'} (by ${s.requestedBy}, ${s.at.slice(0, 10)}${s.approval ? `, approved by ${s.approval.decidedBy}` : ''})`,
+      (s) => `• ${code(s.product)}: ${s.columns.length > 0 ? `columns ${s.columns.join(', ')}` : 'every column'} (by ${mention(s.requestedBy)}, ${s.at.slice(0, 10)}${s.approval ? `, approved by ${mention(s.approval.decidedBy)}` : ''})`,
     );
     return { text: [`#${input.channelName} (${code(consumer)}, domain ${mine[0]!.domain}) is subscribed to:`, ...cut(lines)].join('\n') };
   }
@@ -346,7 +347,8 @@ export class SlackInteractions {
 
   async action(input: ActionInput): Promise<Answer | undefined> {
     const value = incidentValue(input.value);
-    const by = mention(input.userId);
+    // Recorded as the Slack user id: the renderer shows it as a mention, which Slack keeps current when people rename.
+    const by = input.userId;
     const now = this.deps.now();
     const incidentOp: Partial<Record<string, { operation: Operation; untilMs?: number }>> = {
       [SLACK_ACTIONS.acknowledge]: { operation: 'ack' },
@@ -404,19 +406,19 @@ export class SlackInteractions {
     const at = now.toISOString();
     const record = await store.approval(requestId);
     if (!record) return { text: `Request ${requestId} is not known (any more).` };
-    const by = mention(userId);
+    const by = userId;
     const approvers = this.approversFor(record);
     if (!(await this.mayDecide(userId, approvers))) {
       await store.refuse(requestId, by, at);
       await store.log({ kind: 'approval_refused', at, consumer: record.subscription.consumer, product: record.subscription.product, channel: record.subscription.channel, by, request: requestId });
       this.deps.logger.info({ request: requestId, by: userId }, 'approval click refused: not an approver');
-      const who = approvers.length > 0 ? approvers.map((a) => (/^[UW]/.test(a) ? mention(a) : a)).join(', ') : 'nobody yet: set approvals.approvers in meshwatch.yaml or an on-call group for the domain';
+      const who = approvers.length > 0 ? approvers.map(mention).join(', ') : 'nobody yet: set approvals.approvers in meshwatch.yaml or an on-call group for the domain';
       return { text: `Only approvers may decide this request (${who}). Your click was recorded and changed nothing.` };
     }
-    if (record.state !== 'pending') return { text: `Request ${requestId} was already ${record.state} by ${record.decidedBy} at ${record.decidedAt}.` };
+    if (record.state !== 'pending') return { text: `Request ${requestId} was already ${record.state} by ${mention(record.decidedBy ?? '?')} at ${record.decidedAt}.` };
     const result = await store.decide(requestId, decision, by, at);
     if (!result) return { text: `Request ${requestId} is not known (any more).` };
-    if (result.outcome === 'already') return { text: `Request ${requestId} was already ${result.record.state} by ${result.record.decidedBy} at ${result.record.decidedAt}.` };
+    if (result.outcome === 'already') return { text: `Request ${requestId} was already ${result.record.state} by ${mention(result.record.decidedBy ?? '?')} at ${result.record.decidedAt}.` };
     const decided = result.record;
     await store.log({ kind: 'approval_decided', at, consumer: decided.subscription.consumer, product: decided.subscription.product, channel: decided.subscription.channel, by, request: requestId, decision });
     // One notification, to the requester's channel: the Slack notifier also updates the request message (found by its request id).
@@ -430,7 +432,7 @@ export class SlackInteractions {
 
 function incidentLine(r: IncidentRecord): string {
   const state =
-    r.state === 'acknowledged' ? `acknowledged by ${r.acknowledgedBy}` : r.state === 'snoozed' ? `snoozed by ${r.snoozedBy} until ${r.snoozedUntil}` : 'open, not acknowledged';
+    r.state === 'acknowledged' ? `acknowledged by ${mention(r.acknowledgedBy ?? '?')}` : r.state === 'snoozed' ? `snoozed by ${mention(r.snoozedBy ?? '?')} until ${r.snoozedUntil}` : 'open, not acknowledged';
   const root = r.rootCause === r.product ? '' : `, root cause ${r.rootCause}`;
   return `${r.id} ${code(r.product)}: ${r.checks.join(', ')} failing since ${r.openedAt.slice(0, 16).replace('T', ' ')} UTC; ${state}${root}`;
 }
