@@ -224,7 +224,15 @@ export class SlackInteractions {
     }
 
     const opened = await this.applySubscription(subscription, at);
-    return { text: `${channelText} is now subscribed to ${what} as ${code(subscription.consumer)} (domain ${domain}).${opened}` };
+    return { text: `${channelText} is now subscribed to ${what} as ${code(subscription.consumer)} (domain ${domain}).${opened}${this.notes(product, columns, domain, givenDomain)}` };
+  }
+
+  /** What the person should know about how the command was read. */
+  private notes(product: Product, columns: readonly string[], domain: string, givenDomain: string | undefined): string {
+    const notes: string[] = [];
+    if (givenDomain !== undefined && givenDomain !== domain) notes.push(`the config puts this channel in domain ${domain}, so domain:${givenDomain} was not used`);
+    if (columns.length > 0 && !product.schema) notes.push(`${product.id} declares no schema, so the column names could not be checked`);
+    return notes.length > 0 ? `\nNote: ${notes.join('; ')}.` : '';
   }
 
   /** Stores a subscription, makes it count at once, and tells the channel (and what is already broken for it). */
