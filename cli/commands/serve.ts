@@ -7,8 +7,11 @@
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { resolveSlackSettings, slackEnabled } from '../../config/slack.js';
+import type { Logger } from '../../core/logger.js';
 import { LogNotifier } from '../../notifier/log-notifier.js';
-import { MeshwatchService, type WorkerTuning } from '../../scheduler/service.js';
+import type { Notifier } from '../../notifier/notifier.js';
+import { MeshwatchService, type NotifierContext, type WorkerTuning } from '../../scheduler/service.js';
 import { HttpServer, json } from '../../status/http-server.js';
 import type { CliIo } from '../io.js';
 
@@ -30,17 +33,41 @@ function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
   return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
 }
 
+/**
+ * Slack when a bot token is configured (SLACK_BOT_TOKEN or slack.botToken),
+ * else the log notifier. Chosen once config is loaded; the Slack notifier is
+ * imported only then, so serve without Slack never loads @slack/web-api.
+ */
+async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logger): Promise<Notifier> {
+  const workspace = context.snapshot().config.workspace;
+  const settings = resolveSlackSettings(workspace, io.env);
+  if (!slackEnabled(settings)) {
+    logger.info({ notifier: 'log' }, 'no Slack bot token (SLACK_BOT_TOKEN or slack.botToken): notifications go to the log notifier');
+    return new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
+  }
+  const { createSlackNotifier } = await import('../../notifier/slack/index.js');
+  logger.info({ notifier: 'slack', apiUrl: settings.apiUrl }, 'notifications go to Slack');
+  return createSlackNotifier(settings, {
+    redis: context.redis,
+    keys: context.keys,
+    engine: context.engine,
+    results: context.results,
+    catalog: () => context.snapshot().catalog,
+    retentionMs: workspace.history.maxAgeMs,
+    logger,
+  });
+}
+
 export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
   const port = portOf(options.port ?? io.env.PORT);
   const shutdownMs = options.shutdownTimeout === undefined ? 30_000 : parseDuration(options.shutdownTimeout);
   if (shutdownMs === undefined) throw new UsageError(`--shutdown-timeout must be a duration like 30s, got "${options.shutdownTimeout}"`);
   const logger = createLogger({ level: io.env.MESHWATCH_LOG_LEVEL ?? 'info' });
-  const notifier = new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
   const tickBackoff = io.env.MESHWATCH_TICK_BACKOFF ? parseDuration(io.env.MESHWATCH_TICK_BACKOFF) : undefined;
   const service = new MeshwatchService({
     configDir: options.config,
     env: io.env,
-    notifier,
+    notifier: (context) => chooseNotifier(context, io, logger),
     logger,
     workers: workerTuning(io.env),
     ...(tickBackoff ? { tuning: { tickBackoffMs: tickBackoff } } : {}),
