@@ -95,7 +95,7 @@ describe('Slack notifier: the story', () => {
     expect(producerText).toContain('Who is hurt: 2 consumers in 2 business units');
     expect(producerText).toContain('finance.revenue-dashboard');
     expect(producerText).not.toContain('marketing.amount-watch');
-    expect(producerText).toContain('<!subteam^S0SALES>');
+    expect(producerText).toContain('<!subteam^S0SALES|@sales-oncall>');
     expect(producerText).toContain('https://status.example.com/products/sales.orders');
     const actions = (producer.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value?: string }> }>).find((b) => b.type === 'actions')!;
     expect(actions.elements!.map((e) => e.action_id)).toEqual(['meshwatch.ack', 'meshwatch.snooze.1h', 'meshwatch.snooze.24h', 'meshwatch.resolve', 'meshwatch.open_status']);

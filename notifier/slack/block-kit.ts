@@ -36,7 +36,8 @@ function inline(part: Inline): string {
   if ('code' in part) return `\`${escape(part.code).replace(/`/g, "'")}\``;
   if ('link' in part) return `<${part.link.replace(/[<>|]/g, encodeURIComponent)}|${escape(part.text).replace(/\|/g, '¦')}>`;
   if ('mention' in part) {
-    if (part.mention.id) return `<!subteam^${part.mention.id}>`;
+    // The label after `|` is what Slack shows where the group cannot be resolved.
+    if (part.mention.id) return `<!subteam^${part.mention.id}|${escape(part.mention.handle.startsWith('@') ? part.mention.handle : `@${part.mention.handle}`)}>`;
     return escape(part.mention.handle.startsWith('@') ? part.mention.handle : `@${part.mention.handle}`);
   }
   if ('user' in part) return /^[UW][A-Z0-9]{2,}$/.test(part.user) ? `<@${part.user}>` : escape(part.user);
@@ -94,6 +95,7 @@ function build(model: MessageModel, keep: number): Rendered {
   const sections = model.sections.slice(0, room);
   for (const list of sections) blocks.push(section(listText(list, LIMITS.section, keep)));
   if (model.sections.length > sections.length) blocks.push(section(`…and ${model.sections.length - sections.length} more sections`));
+  if (model.notes && model.notes.length > 0) blocks.push(section(model.notes.map(mrkdwn).join('\n')));
   if (model.status) blocks.push(section(mrkdwn(model.status)));
   if (model.actions.length > 0) blocks.push({ type: 'actions', block_id: 'meshwatch_actions', elements: model.actions.slice(0, LIMITS.buttons).map(button) });
   if (model.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(mrkdwn(model.footer), LIMITS.section) }] });
@@ -130,6 +132,7 @@ export function renderedAsText(rendered: Rendered): string {
 
 function unmrkdwn(text: string): string {
   return text
+    .replace(/<!subteam\^([A-Z0-9]+)\|([^>]+)>/g, '$2')
     .replace(/<!subteam\^([A-Z0-9]+)>/g, '@$1')
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
     .replace(/<#([A-Z0-9]+)>/g, '#$1')

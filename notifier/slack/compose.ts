@@ -130,6 +130,12 @@ function owner(p: ProductFacts): string {
   return p.domain.businessUnit ? `${p.domain.name}, ${p.domain.businessUnit}` : p.domain.name;
 }
 
+/** "Vehicle Inventory · Automotive · tier open", the product's name first when it has its own. */
+function identity(p: ProductFacts): string {
+  const name = p.name && p.name !== p.domain.name ? `${p.name} · ` : '';
+  return `${name}${p.domain.name}${p.domain.businessUnit ? ` · ${p.domain.businessUnit}` : ''} · tier ${p.tier}`;
+}
+
 /** "is stale", "changed its schema", … from the failing checks. */
 export function breakPhrase(checks: readonly string[]): string {
   const phrases: string[] = [];
@@ -203,6 +209,9 @@ function pathText(via: readonly string[]): string {
 function failureLines(facts: MessageFacts, tier: Tier, audience: 'producer' | 'consumer', ask: string | undefined): Line[] {
   const failures = facts.failures;
   const fallbackChecks = facts.incident?.checks ?? facts.notification.checks ?? [];
+  if (failures.length === 0 && (facts.incident?.state ?? facts.notification.state) === 'resolved') {
+    return fallbackChecks.map((c) => [{ code: c }, ': passing again']);
+  }
   if (audience === 'producer' || tier === 'open') {
     if (failures.length === 0) return fallbackChecks.map((c) => [{ code: c }]);
     return failures.map((f) => [{ code: f.check }, `: ${f.message}`]);
@@ -232,10 +241,15 @@ function blastSection(facts: MessageFacts): ListSection | undefined {
     more += group.entries.length - shown.length;
     perUnit.set(group.businessUnit, used + shown.length);
     if (shown.length === 0) continue;
-    const names = shown.map((e) => {
-      const notes = [e.kind === 'product' ? (e.failing ? 'product, failing too' : 'product') : '', pathText(e.kind === 'product' ? e.via.slice(0, -1) : e.via)].filter(Boolean);
-      return `${e.id}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
-    });
+    // Neighbours with the same notes share them: "a · b (via x)".
+    const runs: Array<{ names: string[]; notes: string }> = [];
+    for (const e of shown) {
+      const notes = [e.kind === 'product' ? (e.failing ? 'product, failing too' : 'product') : '', pathText(e.kind === 'product' ? e.via.slice(0, -1) : e.via)].filter(Boolean).join(', ');
+      const last = runs[runs.length - 1];
+      if (last && last.notes === notes) last.names.push(e.id);
+      else runs.push({ names: [e.id], notes });
+    }
+    const names = runs.map((r) => `${r.names.join(' · ')}${r.notes ? ` (${r.notes})` : ''}`);
     items.push([{ strong: `${group.businessUnit} › ${group.domain}` }, `: ${names.join(' · ')}`]);
   }
   const who = [
@@ -259,29 +273,29 @@ function producerAlert(facts: MessageFacts): MessageModel {
   const caused = n.rootCause !== null && n.rootCause !== n.product;
   const incident = n.incident ?? facts.incident?.id ?? '';
   const headline = `${id} ${breakPhrase(checks)}`;
+  const root = facts.root;
+  const rootHeadline = `${n.rootCause} ${breakPhrase(root?.checks ?? [])}${root?.incident ? ` (incident ${root.incident})` : ''}`;
   const summary: Line[] = [];
   const sections: ListSection[] = [];
-  if (p) summary.push([`${p.name ?? p.id} · ${owner(p)} · tier ${p.tier} · incident ${incident} · since ${since(facts.incident?.openedAt ?? n.at, n.at)}`]);
+  if (p) summary.push([`${identity(p)} · incident ${incident} · since ${since(facts.incident?.openedAt ?? n.at, n.at)}`]);
   if (caused) {
-    const root = facts.root;
     summary.push([
-      'Probably because upstream ',
-      { strong: n.rootCause! },
-      ` ${breakPhrase(root?.checks ?? [])}`,
-      root?.incident ? ` (incident ${root.incident}, owned by ${root ? owner(root) : 'its domain'})` : '',
-      `. Nothing to do unless it stays broken after ${n.rootCause} recovers.`,
+      `Nothing to do unless it stays broken after ${n.rootCause} recovers`,
+      ...(root ? [`; ${n.rootCause} is owned by ${owner(root)}`, ...(root.domain.channel ? [' (', { channel: root.domain.channel } as Inline, ')'] : [])] : []),
+      '.',
     ]);
   }
   sections.push({ title: [{ strong: 'What failed' }], items: failureLines(facts, p?.tier ?? 'open', 'producer', undefined) });
   const blast = blastSection(facts);
   if (blast) sections.push(blast);
-  if (p?.domain.oncall && !caused) summary.push(oncallLine(p.domain));
+  const notes: Line[] = p?.domain.oncall && !caused ? [oncallLine(p.domain)] : [];
   return {
     kind: caused ? 'caused_producer_alert' : 'producer_alert',
     tone: resolved ? 'recovered' : caused ? 'caused' : 'broken',
-    title: resolved ? `Resolved: ${headline}` : caused ? `${headline}, probably because upstream ${n.rootCause} ${breakPhrase(facts.root?.checks ?? [])}` : headline,
+    title: resolved ? `Resolved: ${headline}` : caused ? `${headline}, probably because upstream ${rootHeadline}` : headline,
     summary,
     sections,
+    notes,
     status: statusLine(facts),
     actions: [...(resolved || !incident ? [] : incidentButtons(incident)), ...statusButton(facts, p?.id ?? n.product ?? undefined)],
     footer: [`meshwatch · incident ${incident} · ${n.occurrences !== undefined ? `${plural(n.occurrences, 'occurrence')} · ` : ''}updated ${time(n.at)} UTC`],

@@ -55,6 +55,8 @@ export interface MessageModel {
   /** The next lines: whose it is, since when, what to do. */
   readonly summary: readonly Line[];
   readonly sections: readonly ListSection[];
+  /** Lines after the lists: whom to call. */
+  readonly notes?: readonly Line[] | undefined;
   /** The incident's state in words; replaced on every update. */
   readonly status?: Line | undefined;
   readonly actions: readonly Action[];
