@@ -300,3 +300,83 @@ async function harnessWith(
   await drained(s.service.queue.notify);
   return { s, slack, notifier: () => built! };
 }
+
+describe('Slack notifier: lifecycle, platform and the Slack app’s transitions', () => {
+  it('snooze updates the alert and replies; a reminder replies in the thread and mentions on call', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const [incident] = await h.s.service.engine.listOpen();
+    const producer = producerOf(h.slack, '#sales-data')!;
+    await operate(h, incident!.id, 'snooze', 'U0ALICE');
+    expect(texts([producerOf(h.slack, '#sales-data')!])).toContain('Snoozed* by <@U0ALICE> until');
+    expect(h.slack.replies('#sales-data', producer.ts).map((m) => m.text)).toEqual([expect.stringContaining('reminders stop until then')]);
+
+    await h.notifier().deliver({
+      type: 'notification',
+      id: `${incident!.id}-producer-reminder-9`,
+      incident: incident!.id,
+      product: 'sales.orders',
+      rootCause: 'sales.orders',
+      audience: 'producer',
+      channel: '#sales-data',
+      transition: 'reminder',
+      at: new Date().toISOString(),
+    });
+    const replies = h.slack.replies('#sales-data', producer.ts);
+    expect(replies).toHaveLength(2);
+    expect(texts([replies[1]!])).toContain('Still open and not acknowledged');
+    expect(texts([replies[1]!])).toContain('<!subteam^S0SALES|@sales-oncall>');
+    expect(h.slack.messages('#sales-data')).toHaveLength(2);
+  });
+
+  it('degraded posts to the platform channel; recovered updates that message and replies in its thread', async () => {
+    const h = await harness({});
+    const at = new Date().toISOString();
+    const base = { type: 'notification' as const, incident: null, product: null, rootCause: null, audience: 'platform' as const, channel: '#data-platform', at };
+    await h.notifier().deliver({ ...base, id: 'platform-degraded-1', transition: 'degraded', reason: 'WAREHOUSE_UNREACHABLE: no route' });
+    await h.notifier().deliver({ ...base, id: 'platform-recovered-1', transition: 'recovered' });
+    const [message] = h.slack.messages('#data-platform');
+    expect(h.slack.messages('#data-platform')).toHaveLength(1);
+    expect(message!.text).toContain('meshwatch recovered');
+    expect(message!.updates).toBe(1);
+    expect(h.slack.replies('#data-platform', message!.ts)[0]!.text).toContain('Recovered at');
+    // A second episode is a message of its own.
+    await h.notifier().deliver({ ...base, id: 'platform-degraded-2', transition: 'degraded', reason: 'again' });
+    expect(h.slack.messages('#data-platform')).toHaveLength(2);
+  });
+
+  it('approval requested with Approve / Deny; the decision goes to the requester and closes the request', async () => {
+    const h = await harness({});
+    const approval = { request: 'apr-1', product: 'sales.orders', columns: ['order_id'], requesterChannel: '#lead-scoring', requestedBy: 'U0BOB', domain: 'marketing' };
+    const base = { type: 'notification' as const, incident: null, product: 'sales.orders', rootCause: null, at: new Date().toISOString() };
+    await h.notifier().deliver({ ...base, id: 'apr-1-requested', audience: 'producer', channel: '#sales-data', transition: 'approval_requested', approval });
+    const request = h.slack.messages('#sales-data').at(-1)!;
+    const buttons = (request.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => [b.action_id, JSON.parse(b.value)])).toEqual([
+      ['meshwatch.approve', { request: 'apr-1' }],
+      ['meshwatch.deny', { request: 'apr-1' }],
+    ]);
+    await h.notifier().deliver({
+      ...base,
+      id: 'apr-1-decided',
+      audience: 'consumer',
+      channel: '#lead-scoring',
+      transition: 'approval_decided',
+      approval: { ...approval, decision: 'denied', decidedBy: 'U0CAROL', decidedAt: new Date().toISOString() },
+    });
+    expect(h.slack.messages('#lead-scoring')[0]!.text).toContain('Subscription to sales.orders denied');
+    const closed = h.slack.messages('#sales-data').find((m) => m.ts === request.ts)!;
+    expect(closed.updates).toBe(1);
+    expect(JSON.stringify(closed.blocks)).not.toContain('meshwatch.approve');
+    expect(JSON.stringify(closed.blocks)).toContain('denied');
+  });
+
+  it('subscribed and an unknown transition are posted plainly, once each, even when delivered twice', async () => {
+    const h = await harness({});
+    const base = { type: 'notification' as const, incident: null, product: 'sales.orders', rootCause: null, audience: 'consumer' as const, channel: '#lead-scoring', at: new Date().toISOString() };
+    const subscribed = { ...base, id: 'sub-1-subscribed', transition: 'subscribed', subscription: { consumer: 'slack.lead-scoring', product: 'sales.orders', columns: [], channel: '#lead-scoring' } };
+    await h.notifier().deliver(subscribed);
+    await h.notifier().deliver(subscribed);
+    await h.notifier().deliver({ ...base, id: 'future-1', transition: 'tier_review' });
+    expect(h.slack.messages('#lead-scoring').map((m) => m.text)).toEqual([expect.stringContaining('Subscribed to sales.orders'), expect.stringContaining('tier review')]);
+  });
+});
