@@ -102,3 +102,13 @@ describe('Block Kit limits on a large blast radius', () => {
     expect(JSON.stringify(out.message!.blocks)).toContain('&lt;b&gt;odd&lt;/b&gt; &amp; more');
   });
 });
+
+describe('README samples', () => {
+  it('"Connecting Slack" shows the golden text of the producer, consumer, restricted, recovery and approval messages', () => {
+    const readme = readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Connecting Slack'), readme.indexOf('## Connecting Snowflake'));
+    for (const name of ['producer_alert', 'consumer_alert', 'consumer_alert_restricted', 'resolved', 'consumer_resolved', 'approval_request']) {
+      expect(section, `README sample ${name} is out of date`).toContain(readFileSync(path.join(DIR, `${name}.txt`), 'utf8').trimEnd());
+    }
+  });
+});

@@ -40,7 +40,11 @@ function inline(part: Inline): string {
     if (part.mention.id) return `<!subteam^${part.mention.id}|${escape(part.mention.handle.startsWith('@') ? part.mention.handle : `@${part.mention.handle}`)}>`;
     return escape(part.mention.handle.startsWith('@') ? part.mention.handle : `@${part.mention.handle}`);
   }
-  if ('user' in part) return /^[UW][A-Z0-9]{2,}$/.test(part.user) ? `<@${part.user}>` : escape(part.user);
+  if ('user' in part) {
+    // The Slack app records clickers as `<@U…>`, the CLI as a plain name.
+    const id = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(part.user)?.[1] ?? (/^[UW][A-Z0-9]{2,}$/.test(part.user) ? part.user : undefined);
+    return id ? `<@${id}>` : escape(part.user);
+  }
   return /^[CG][A-Z0-9]{6,}$/.test(part.channel) ? `<#${part.channel}>` : escape(part.channel);
 }
 

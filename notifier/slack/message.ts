@@ -79,7 +79,10 @@ export function lineText(line: Line): string {
       if ('code' in part) return part.code;
       if ('link' in part) return part.text;
       if ('mention' in part) return part.mention.handle.startsWith('@') ? part.mention.handle : `@${part.mention.handle}`;
-      if ('user' in part) return part.user.startsWith('@') ? part.user : `@${part.user}`;
+      if ('user' in part) {
+        const id = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(part.user)?.[1];
+        return id ? `@${id}` : part.user.startsWith('@') ? part.user : `@${part.user}`;
+      }
       return part.channel;
     })
     .join('');

@@ -275,7 +275,7 @@ export const SAMPLES: Record<string, MessageFacts> = {
         requesterChannel: '#lead-scoring',
         requestedBy: 'U0BOB',
         decision: 'approved',
-        decidedBy: 'U0CAROL',
+        decidedBy: '<@U0CAROL>',
         decidedAt: '2026-03-02T11:02:00.000Z',
       },
     }),
