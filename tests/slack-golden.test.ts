@@ -53,7 +53,7 @@ describe('golden Block Kit per message type', () => {
 
   it('the producer alert names business units, cuts past the limit with a count, and links the status page', () => {
     const text = readFileSync(path.join(DIR, 'producer_alert.txt'), 'utf8');
-    expect(text).toContain('Who is hurt: 19 consumers and 3 downstream products in 3 business units');
+    expect(text).toContain('Who is hurt: 19 consumers and 3 downstream products in 3 domains of 3 business units');
     expect(text).toContain('Finance › Group Finance: finance.audit · finance.cfo-dashboard (via sales.deals → finance.revenue)');
     expect(text).toContain('sales.deals (product, failing too)');
     expect(text).toContain(`…and ${14 - NAMES_PER_UNIT} more on the status page`);

@@ -92,7 +92,7 @@ describe('Slack notifier: the story', () => {
     const producerText = texts([producer]);
     expect(producer.text).toContain('sales.orders fails contract.notNull.order_id');
     expect(producerText).toContain('2 rows');
-    expect(producerText).toContain('Who is hurt: 2 consumers in 2 business units');
+    expect(producerText).toContain('Who is hurt: 2 consumers in 2 domains of 2 business units');
     expect(producerText).toContain('finance.revenue-dashboard');
     expect(producerText).not.toContain('marketing.amount-watch');
     expect(producerText).toContain('<!subteam^S0SALES|@sales-oncall>');

@@ -257,7 +257,7 @@ function blastSection(facts: MessageFacts): ListSection | undefined {
     ...(blast.products > 0 ? [plural(blast.products, 'downstream product')] : []),
   ].join(' and ');
   return {
-    title: [{ strong: `Who is hurt: ${who} in ${plural(blast.businessUnits, 'business unit')}` }],
+    title: [{ strong: `Who is hurt: ${who} in ${plural(blast.domains, 'domain')} of ${plural(blast.businessUnits, 'business unit')}` }],
     items,
     ...(more > 0 ? { more } : {}),
     ...(more > 0 && statusLink(facts, facts.product?.id) ? { moreLink: statusLink(facts, facts.product?.id)! } : {}),

@@ -4,8 +4,8 @@
  * - `ref:<incident>/<audience>/<channel>`: the live message (channel id and
  *   ts that chat.postMessage answered) that later changes update and reply
  *   under. Expires `history.maxAge` after the last write.
- * - `step:<notification id>.<n>`: one post of one notification: `attempted`
- *   before the call, then the answer. A step found `attempted` means an
+ * - `step:<notification id>.<n>`: one post of one notification:
+ *   `attempted@<ms>` before the first call, then the answer. A step found `attempted` means an
  *   earlier try may have reached Slack (lost answer, dead process): the
  *   channel's history is searched for the step's metadata before posting
  *   again. Expires with `history.maxAge`.
@@ -60,15 +60,17 @@ export class SlackDeliveryStore {
     await this.redis.set(`${this.base}:ref:${key}`, JSON.stringify(ref), 'PX', this.retentionMs);
   }
 
-  /** `undefined`: never tried; `attempted`: tried, answer unknown; else what Slack answered. */
-  async step(id: string): Promise<'attempted' | MessageRef | undefined> {
+  /** `undefined`: never tried; `{ attemptedAt }`: tried (first at that time), answer unknown; else what Slack answered. */
+  async step(id: string): Promise<{ readonly attemptedAt: number } | MessageRef | undefined> {
     const raw = await this.redis.get(`${this.base}:step:${id}`);
     if (raw === null) return undefined;
-    return raw === 'attempted' ? 'attempted' : (JSON.parse(raw) as MessageRef);
+    if (raw.startsWith('attempted@')) return { attemptedAt: Number(raw.slice('attempted@'.length)) };
+    return JSON.parse(raw) as MessageRef;
   }
 
-  async markAttempted(id: string): Promise<void> {
-    await this.redis.set(`${this.base}:step:${id}`, 'attempted', 'PX', this.retentionMs);
+  /** Keeps the first attempt's time (NX): the history search starts there. */
+  async markAttempted(id: string, atMs: number): Promise<void> {
+    await this.redis.set(`${this.base}:step:${id}`, `attempted@${atMs}`, 'PX', this.retentionMs, 'NX');
   }
 
   async markDone(id: string, ref: MessageRef): Promise<void> {

@@ -55,7 +55,7 @@ export interface SlackNotifierOptions {
   readonly results: ResultStore;
   readonly logger: Logger;
   readonly settings: Pick<SlackSettings, 'statusUrl' | 'platformChannel'>;
-  /** Messages of a channel searched for a lost post. */
+  /** Messages of a channel searched for a lost post (from its first try on). */
   readonly historyLimit?: number | undefined;
 }
 
@@ -160,16 +160,16 @@ export class SlackNotifier implements Notifier {
   /** Posts one step once: adopts an earlier try's message found by metadata instead of posting twice. */
   private async postOnce(step: string, channel: string, rendered: Rendered, n: Notification, threadTs: string | undefined): Promise<MessageRef> {
     const previous = await this.store.step(step);
-    if (previous && previous !== 'attempted') return previous;
-    if (previous === 'attempted') {
-      const found = await this.findPosted(channel, step, threadTs);
+    if (previous && 'ts' in previous) return previous;
+    if (previous) {
+      const found = await this.findPosted(channel, step, threadTs, previous.attemptedAt);
       if (found) {
         this.logger.info({ notification: n.id, step, channel: found.channel, ts: found.ts }, 'found the message of an earlier try in Slack; not posting it again');
         await this.store.markDone(step, found);
         return found;
       }
     }
-    await this.store.markAttempted(step);
+    await this.store.markAttempted(step, Date.now());
     const answer = await callSlack('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel,
@@ -221,7 +221,7 @@ export class SlackNotifier implements Notifier {
   }
 
   /** A message an earlier try of `step` posted, found by its metadata in the channel (or thread). */
-  private async findPosted(channel: string, step: string, threadTs: string | undefined): Promise<MessageRef | undefined> {
+  private async findPosted(channel: string, step: string, threadTs: string | undefined, attemptedAt: number): Promise<MessageRef | undefined> {
     let id: string | undefined;
     try {
       id = await this.channelId(channel);
@@ -235,7 +235,15 @@ export class SlackNotifier implements Notifier {
     try {
       const answer = threadTs
         ? await callSlack('conversations.replies', () => this.client.conversations.replies({ channel: channelId, ts: threadTs, include_all_metadata: true, limit: 200 }))
-        : await callSlack('conversations.history', () => this.client.conversations.history({ channel: channelId, include_all_metadata: true, limit: this.options.historyLimit ?? 100 }));
+        : await callSlack('conversations.history', () =>
+            this.client.conversations.history({
+              channel: channelId,
+              include_all_metadata: true,
+              // From a minute before the first try (clocks differ), so a busy channel does not push it out of reach.
+              oldest: ((attemptedAt - 60_000) / 1000).toFixed(6),
+              limit: this.options.historyLimit ?? 200,
+            }),
+          );
       const match = (answer.messages ?? []).find((m) => {
         const meta = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
         return meta?.event_type === METADATA_EVENT && meta.event_payload?.step === step;
