@@ -380,3 +380,31 @@ describe('Slack notifier: lifecycle, platform and the Slack app’s transitions'
     expect(h.slack.messages('#lead-scoring').map((m) => m.text)).toEqual([expect.stringContaining('Subscribed to sales.orders'), expect.stringContaining('tier review')]);
   });
 });
+
+describe('Slack notifier: re-linked roots', () => {
+  it('an own-root incident re-linked under a new root: its consumer messages are adopted and updated, not posted again', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const { slack, s } = h;
+    const orders = await s.service.engine.currentOf('sales.orders');
+    const financeBefore = slack.messages('#finance-revenue');
+    expect(financeBefore).toHaveLength(1);
+    expect(financeBefore[0]!.text).toContain('sales.orders is stale');
+
+    await s.rebuild(warehouseSql({ ordersAgeHours: 5, customersAgeHours: 5 }));
+    await s.tick();
+    const customers = await s.service.engine.currentOf('crm.customers');
+    expect((await s.service.engine.get(orders!.id))?.root).toBe(customers!.id);
+    expect(slack.messages('#finance-revenue')).toHaveLength(1);
+    const adopted = slack.messages('#finance-revenue')[0]!;
+    expect(adopted.ts).toBe(financeBefore[0]!.ts);
+    expect(adopted.updates).toBe(1);
+    expect(adopted.text).toContain('Upstream breakage: crm.customers is stale');
+    expect(texts([adopted])).toContain('Also affected: sales.orders');
+    expect(slack.messages('#marketing-data')).toHaveLength(1);
+
+    // The root's lifecycle reaches the adopted message.
+    await operate(h, customers!.id, 'ack', 'U0CRM');
+    expect(slack.messages('#finance-revenue')[0]!.updates).toBe(2);
+    expect(slack.replies('#finance-revenue', adopted.ts).map((m) => m.text)).toEqual([expect.stringContaining('Acknowledged by')]);
+  });
+});
