@@ -41,6 +41,20 @@ export interface WorkerTuning {
 
 export const DEFAULT_WORKER_TUNING: WorkerTuning = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, notifyPerSecond: 20 };
 
+/** What a notifier built at start may use: the service's own connection and stores. */
+export interface NotifierContext {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  readonly engine: IncidentEngine;
+  readonly results: ResultStore;
+  /** The config in force (it changes on reload). */
+  readonly snapshot: () => MeshSnapshot;
+  readonly logger: Logger;
+}
+
+/** Builds the notifier once config and Redis are there (the Slack notifier needs both). */
+export type NotifierFactory = (context: NotifierContext) => Notifier | Promise<Notifier>;
+
 export interface ServiceOptions {
   readonly configDir: string;
   readonly env: NodeJS.ProcessEnv;
@@ -48,7 +62,7 @@ export interface ServiceOptions {
   readonly redisUrl?: string | undefined;
   /** Key prefix; default `redis.prefix`, else `{meshwatch}`. */
   readonly prefix?: string | undefined;
-  readonly notifier: Notifier;
+  readonly notifier: Notifier | NotifierFactory;
   readonly logger: Logger;
   readonly openWarehouse?: OpenWarehouse | undefined;
   readonly tuning?: Partial<JobTuning> | undefined;
@@ -88,6 +102,7 @@ export class MeshwatchService {
   private readonly abort = new AbortController();
   private lastConfigWarning = '';
   private closing = false;
+  private notifier: Notifier | undefined;
   private readonly logger: Logger;
   private readonly tuning: JobTuning;
   private readonly workerTuning: WorkerTuning;
@@ -114,6 +129,11 @@ export class MeshwatchService {
     return this.queues;
   }
 
+  /** The notifier in use (`log`, `slack`, …), once started. */
+  get notifierName(): string | undefined {
+    return this.notifier?.name;
+  }
+
   get connection(): Redis {
     return this.redis;
   }
@@ -134,6 +154,11 @@ export class MeshwatchService {
     this.results = new ResultStore(this.redis, this.keys);
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
+    const given = this.options.notifier;
+    this.notifier =
+      typeof given === 'function'
+        ? await given({ redis: this.redis, keys: this.keys, engine: this.engine, results: this.results, snapshot: () => this.mesh, logger: this.logger })
+        : given;
     this.subscriptions = new SubscriptionCache(new SubscriptionStore(this.redis, this.keys, retentionMs), this.mesh.catalog.engine);
     this.attachSubscriptions(this.mesh);
     await this.subscriptions.refresh();
@@ -239,7 +264,19 @@ export class MeshwatchService {
     checks.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'check job failed'));
     const notify = new Worker(
       NOTIFY_QUEUE,
-      (job: Job) => runNotifyJob({ redis: this.redis, keys: this.keys, notifier: () => this.options.notifier, retentionMs: this.mesh.config.workspace.history.maxAgeMs }, job),
+      (job: Job, token?: string) =>
+        runNotifyJob(
+          {
+            redis: this.redis,
+            keys: this.keys,
+            notifier: () => this.notifier!,
+            retentionMs: this.mesh.config.workspace.history.maxAgeMs,
+            maxBackoffMs: this.tuning.notifyMaxBackoffMs,
+            retryAfterScale: this.tuning.retryAfterScale,
+          },
+          job,
+          token,
+        ),
       {
         connection: notifyConnection,
         prefix: this.prefix,
@@ -344,7 +381,7 @@ export class MeshwatchService {
       if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
       else this.redis.disconnect();
     }
-    await this.options.notifier.close?.();
+    await this.notifier?.close?.();
     return { drained };
   }
 }

@@ -16,6 +16,7 @@ import type { Logger } from '../../core/logger.js';
 import { SLACK_ACTIONS } from './actions.js';
 import type { Answer, SlackInteractions } from './interactions.js';
 
+/** Also in cli/commands/serve.ts, which routes it without loading Bolt. */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackAppOptions {

@@ -40,7 +40,6 @@ const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unav
  */
 export class SlackApiError extends NotifierError {
   readonly slackError: string | undefined;
-  readonly retryAfterMs: number | undefined;
   /** The request may have reached Slack (timeout, connection lost mid-answer): look before re-sending. */
   readonly maybeDelivered: boolean;
 
@@ -49,9 +48,8 @@ export class SlackApiError extends NotifierError {
     message: string,
     options: { retryable: boolean; cause?: unknown; slackError?: string; retryAfterMs?: number; maybeDelivered?: boolean },
   ) {
-    super(code, message, { retryable: options.retryable, cause: options.cause });
+    super(code, message, { retryable: options.retryable, cause: options.cause, retryAfterMs: options.retryAfterMs });
     this.slackError = options.slackError;
-    this.retryAfterMs = options.retryAfterMs;
     this.maybeDelivered = options.maybeDelivered ?? false;
   }
 

@@ -238,7 +238,11 @@ export class FakeSlackApi {
     server.on('connection', (socket) => {
       fake?.sockets.add(socket);
       socket.on('close', () => fake?.sockets.delete(socket));
-      if (fake?.down) socket.destroy();
+      if (fake?.down) {
+        // The method is unknown: the connection is refused before the request is read.
+        fake.calls.push({ method: '(connection)', token: undefined, args: {}, status: 'refused' });
+        socket.destroy();
+      }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -518,6 +522,10 @@ export class FakeSlackApi {
       const thread = [parent, ...channel.messages.filter((m) => m.threadTs === parent.ts)];
       return { messages: thread.map((m) => this.messageJson(m, truthy(args.include_all_metadata))), has_more: false };
     },
+    'conversations.list': () => ({
+      channels: [...this.channels.values()].map((c) => ({ id: c.id, name: c.name, is_channel: true, is_member: c.member })),
+      response_metadata: { next_cursor: '' },
+    }),
     'conversations.info': (args) => {
       const channel = this.resolveChannel(args.channel, false);
       return { channel: { id: channel.id, name: channel.name, is_channel: true, is_private: false, is_member: channel.member } };

@@ -83,7 +83,7 @@ export async function startSlackHarness(options: TestServiceOptions & { fake?: F
   const fake = await FakeSlackApi.start(options.fake ?? {});
   const svc = await startTestService(options);
   const logger = createLogger({ level: 'silent' });
-  const app = startSlackApp(svc.service, { SLACK_BOT_TOKEN: fake.token, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url }, logger);
+  const app = await startSlackApp(svc.service, { SLACK_BOT_TOKEN: fake.token, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url }, logger);
   if (!app) throw new Error('the Slack app did not start');
   const http = new HttpServer(logger);
   http.route('POST', '/slack/events', (req, res) => {
