@@ -2,13 +2,16 @@
  * Subscriptions outside the Slack app: `meshwatch impact` counts them when
  * Redis is reachable, `meshwatch subscriptions export` writes them as a
  * consumers file that validates, `meshwatch serve` mounts the Slack app at
- * /slack/events (signed requests only) and its log notifier prints the new
- * transitions, and meshwatch.yaml's `approvals:` is validated.
+ * /slack/events (signed requests only) and the confirmation reaches Slack,
+ * the log notifier prints the new transitions, and meshwatch.yaml's
+ * `approvals:` is validated.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from '../catalog/subscription-source.js';
+import { LogNotifier } from '../notifier/log-notifier.js';
+import type { Notification } from '../notifier/notification.js';
 import { RedisKeys } from '../state/keys.js';
 import { createRedis } from '../state/redis.js';
 import { SubscriptionStore } from '../state/subscriptions.js';
@@ -135,6 +138,27 @@ describe('meshwatch subscriptions export', () => {
   });
 });
 
+describe('the log notifier and the Slack app transitions', () => {
+  it('prints subscribed and approval notifications as one JSON line each, with their subscription and approval fields', async () => {
+    const lines: string[] = [];
+    const log = new LogNotifier(undefined, (line) => lines.push(line));
+    const subscribed: Notification = {
+      type: 'notification', id: 'sub-slack.lead-scoring-sales.orders-subscribed-1', incident: null, product: 'sales.orders', rootCause: null,
+      audience: 'consumer', channel: '#lead-scoring', transition: 'subscribed', at: '2026-12-02T01:00:00.000Z',
+      subscription: { consumer: 'slack.lead-scoring', product: 'sales.orders', columns: ['amount'], channel: '#lead-scoring', domain: 'marketing', requestedBy: 'U0BOB' },
+    };
+    const decided: Notification = {
+      type: 'notification', id: 'apr-1-decided', incident: null, product: 'sales.orders', rootCause: null, audience: 'consumer', channel: '#lead-scoring',
+      transition: 'approval_decided', at: '2026-12-02T01:05:00.000Z',
+      approval: { request: 'apr-1', product: 'sales.orders', columns: [], requesterChannel: '#lead-scoring', requestedBy: 'U0BOB', decision: 'approved', decidedBy: 'U0GOVAN', decidedAt: '2026-12-02T01:05:00.000Z' },
+    };
+    await log.deliver(subscribed);
+    await log.deliver(decided);
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([subscribed, decided]);
+    expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
+  });
+});
+
 describe('approvals in meshwatch.yaml', () => {
   it('takes a channel and approvers as user ids, user group ids or handles, and names a bad entry', async () => {
     const good = await writeConfigDir(chainMesh('approvals: { channel: "#data-approvals", approvers: ["@data-governance", "U0123ABCD", "S0123ABCD"] }\n'));
@@ -149,7 +173,7 @@ describe('approvals in meshwatch.yaml', () => {
 });
 
 describe('meshwatch serve with the Slack app', () => {
-  it('answers signed requests at /slack/events on its port, refuses unsigned ones, and the log notifier prints the subscription', async () => {
+  it('answers signed requests at /slack/events on its port, refuses unsigned ones, and the Slack notifier posts the confirmation', async () => {
     const fake = await FakeSlackApi.start();
     cleanups.push(() => fake.close());
     const prefix = testPrefix('serve-slack');
@@ -176,15 +200,9 @@ describe('meshwatch serve with the Slack app', () => {
     expect(signed.status).toBe(200);
     const answer = await until('response_url answer', () => fake.responses.get(response.id)?.[0]);
     expect(String(answer.text)).toContain('#lead-scoring is now subscribed to `sales.orders`');
-    const line = await until('subscribed line on stdout', () =>
-      serve
-        .stdout()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((n) => n.transition === 'subscribed'),
-    );
-    expect(line).toMatchObject({ type: 'notification', audience: 'consumer', channel: '#lead-scoring', subscription: { consumer: 'slack.lead-scoring', columns: ['amount'] } });
+    // With a bot token the Slack notifier delivers: the confirmation is posted in the subscribing channel.
+    const posted = await until('confirmation posted in #lead-scoring', () => fake.messages('lead-scoring').find((m) => m.text?.includes('sales.orders')));
+    expect(posted.text).toMatch(/ubscribed to sales\.orders/);
     // Secrets never reach the log.
     expect(serve.stderr()).not.toContain(SIGNING_SECRET);
     expect(serve.stderr()).not.toContain(fake.token);
