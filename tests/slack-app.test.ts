@@ -367,3 +367,50 @@ describe('Slack subscriptions across reloads and replicas', () => {
     expect(alert?.consumers?.map((c) => c.id)).toEqual(['slack.lead-scoring']);
   });
 });
+
+describe('Slack app and Slack notifier together', () => {
+  type Block = { type: string; elements?: Array<{ type: string; action_id?: string; value?: string }> };
+  function button(blocks: unknown[] | undefined, actionId: string): { action_id: string; value: string } | undefined {
+    for (const block of (blocks ?? []) as Block[]) {
+      for (const e of block.elements ?? []) if (e.type === 'button' && e.action_id === actionId && e.value) return { action_id: e.action_id, value: e.value };
+    }
+    return undefined;
+  }
+
+  it('the buttons Slack shows act: Acknowledge on the producer alert updates it; Approve on the request, refused for an outsider, subscribes and closes the request', async () => {
+    const files = chainMesh('approvals: { channel: "#data-approvals", approvers: ["@governance"] }\n', ORDERS_SCHEMA);
+    files['products/orders.yaml'] = files['products/orders.yaml']!.replace('tier: open', 'tier: restricted');
+    const h = await harness({
+      files,
+      sql: warehouseSql({ ordersAgeHours: 5 }),
+      slackNotifier: true,
+      fake: { usergroups: [{ id: 'S0GOVERN1', handle: 'governance', name: 'Data governance', users: ['U0GOVAN'] }] },
+    });
+    const alert = await until('producer alert in #sales-data', () => h.fake.messages('sales-data').find((m) => button(m.blocks, SLACK_ACTIONS.acknowledge)));
+    const ack = button(alert.blocks, SLACK_ACTIONS.acknowledge)!;
+    await h.click(ack.action_id, JSON.parse(ack.value) as Record<string, string>, 'U0ALICE');
+    await until('producer alert updated', () => alert.updates > 0 && JSON.stringify(alert.blocks).includes('U0ALICE'));
+    expect((await h.svc.service.engine.listOpen()).find((i) => i.product === 'sales.orders')?.acknowledgedBy).toBe('U0ALICE');
+
+    await (await h.command('subscribe sales.orders order_id domain:marketing', LEAD_SCORING, 'U0BOB')).responded();
+    const request = await until('approval request in #data-approvals', () => h.fake.messages('data-approvals').find((m) => button(m.blocks, SLACK_ACTIONS.approve)));
+    const approve = button(request.blocks, SLACK_ACTIONS.approve)!;
+    expect(JSON.parse(approve.value)).toEqual({ request: 'apr-1' });
+
+    const outsider = await h.click(approve.action_id, JSON.parse(approve.value) as Record<string, string>, 'U0MALLORY');
+    expect(textOf(await until('refusal', () => outsider.responses()[0]))).toContain('Only approvers may decide');
+    expect(request.updates).toBe(0);
+
+    await h.click(approve.action_id, JSON.parse(approve.value) as Record<string, string>, 'U0GOVAN');
+    await until('request closed: no buttons left', () => request.updates > 0 && !button(request.blocks, SLACK_ACTIONS.approve));
+    expect(JSON.stringify(request.blocks)).toContain('U0GOVAN');
+    // The requester's channel: the outcome, the confirmation, and the open incident's consumer alert.
+    await until('three messages in #lead-scoring', () => h.fake.messages('lead-scoring').length >= 3);
+    const texts = h.fake.messages('lead-scoring').map((m) => m.text ?? '');
+    expect(texts).toEqual([
+      expect.stringMatching(/^.+ Subscription to sales\.orders approved\./),
+      expect.stringMatching(/^.+ Subscribed to sales\.orders\./),
+      expect.stringMatching(/Upstream breakage: sales\.orders is stale.*Affects your slack\.lead-scoring/),
+    ]);
+  });
+});

@@ -7,7 +7,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { startSlackApp } from '../../cli/commands/serve.js';
+import { resolveSlackSettings } from '../../config/slack.js';
 import { createLogger } from '../../core/logger.js';
+import { createSlackNotifier } from '../../notifier/slack/index.js';
+import type { NotifierContext } from '../../scheduler/service.js';
 import type { SlackApp } from '../../notifier/slack/app.js';
 import { HttpServer, json } from '../../status/http-server.js';
 import { FakeSlackApi, type FakeSlackOptions } from './fake-slack-api.js';
@@ -79,9 +82,18 @@ export function actionBody(actionId: string, value: string, user: string, channe
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
-export async function startSlackHarness(options: TestServiceOptions & { fake?: FakeSlackOptions }): Promise<SlackHarness> {
+/** `slackNotifier`: deliver through the real Slack notifier to the fake server instead of the recording notifier. */
+export async function startSlackHarness(options: TestServiceOptions & { fake?: FakeSlackOptions; slackNotifier?: boolean }): Promise<SlackHarness> {
   const fake = await FakeSlackApi.start(options.fake ?? {});
-  const svc = await startTestService(options);
+  const notifier = (ctx: NotifierContext) => {
+    const workspace = ctx.snapshot().config.workspace;
+    return createSlackNotifier(resolveSlackSettings(workspace, { SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.url }), {
+      ...ctx,
+      catalog: () => ctx.snapshot().catalog,
+      retentionMs: workspace.history.maxAgeMs,
+    });
+  };
+  const svc = await startTestService(options.slackNotifier ? { ...options, extra: { ...options.extra, notifier } } : options);
   const logger = createLogger({ level: 'silent' });
   const app = await startSlackApp(svc.service, { SLACK_BOT_TOKEN: fake.token, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url }, logger);
   if (!app) throw new Error('the Slack app did not start');
