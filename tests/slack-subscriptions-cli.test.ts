@@ -107,11 +107,13 @@ describe('meshwatch subscriptions export', () => {
       subscription({}),
       subscription({ product: 'crm.customers', columns: [] }),
       subscription({ consumer: 'slack.finance-data', domain: 'finance', channel: '#finance-data', channelName: 'finance-data', product: 'crm.customers', columns: [] }),
+      subscription({ product: 'sales.retired', columns: [] }),
     ]);
     const env = { ...SILENT, REDIS_URL: redisUrl() };
     const run = await cli(['subscriptions', 'export', '--config', dir], { env });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('wrote 2 consumers (3 subscriptions)');
+    expect(run.stderr).toBe('meshwatch: note: slack.lead-scoring subscribes to sales.retired, which the config no longer has; left out of the export\n');
     const text = await readFile(path.join(dir, 'consumers/slack-subscriptions.yaml'), 'utf8');
     expect(text).toContain('id: slack.lead-scoring');
     expect(text).toContain('slackChannel: "#lead-scoring"');

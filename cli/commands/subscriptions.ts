@@ -20,7 +20,12 @@ export async function subscriptionsCommand(options: { action: string; config: st
   const config = await loadConfig(options.config, { env: io.env });
   const subscriptions = await readSubscriptions(config, io, { required: true });
   if (!subscriptions) throw new MeshwatchError('REDIS_UNAVAILABLE', 'cannot read the subscriptions without Redis', { origin: 'operational' });
-  const consumers = subscriptionConsumers(subscriptions).map((c) => ({
+  // A subscription to a product since removed from config would make the file invalid: left out, and said.
+  const known = new Set(config.products.map((p) => p.id));
+  const gone = subscriptions.filter((s) => !known.has(s.product));
+  for (const s of gone) io.stderr(`meshwatch: note: ${s.consumer} subscribes to ${s.product}, which the config no longer has; left out of the export\n`);
+  const kept = subscriptions.filter((s) => known.has(s.product));
+  const consumers = subscriptionConsumers(kept).map((c) => ({
     id: c.id,
     domain: c.domain,
     ...(c.slackChannel ? { slackChannel: c.slackChannel } : {}),
@@ -30,7 +35,7 @@ export async function subscriptionsCommand(options: { action: string; config: st
   // What is written must load: the same schema as every consumers file.
   consumersFileSchema.parse(document);
   const header = [
-    `# Slack subscriptions exported by meshwatch subscriptions export (${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}).`,
+    `# Slack subscriptions exported by meshwatch subscriptions export (${kept.length} subscription${kept.length === 1 ? '' : 's'}).`,
     '# Subscriptions keep counting from Redis; a consumer here and in Redis counts once (same id).',
   ].join('\n');
   const text = `${header}\n${stringify(document, { lineWidth: 0 })}`;
@@ -41,6 +46,6 @@ export async function subscriptionsCommand(options: { action: string; config: st
   const file = path.resolve(options.out ?? path.join(options.config, DEFAULT_EXPORT_FILE));
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
-  io.stdout(`${options.out ?? path.join(options.config, DEFAULT_EXPORT_FILE)}: wrote ${consumers.length} consumer${consumers.length === 1 ? '' : 's'} (${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'})\n`);
+  io.stdout(`${options.out ?? path.join(options.config, DEFAULT_EXPORT_FILE)}: wrote ${consumers.length} consumer${consumers.length === 1 ? '' : 's'} (${kept.length} subscription${kept.length === 1 ? '' : 's'})\n`);
   return EXIT.ok;
 }
