@@ -136,6 +136,14 @@ export class SubscriptionStore {
     return { record, created: true };
   }
 
+  /** Pending requests of one subscribing consumer (channel). */
+  async pendingFor(consumer: string): Promise<ApprovalRecord[]> {
+    const pending = await this.redis.hgetall(this.key('approvals-pending'));
+    const ids = Object.entries(pending).filter(([f]) => f.startsWith(`${consumer}|`)).map(([, id]) => id);
+    const records = await Promise.all(ids.map((id) => this.approval(id)));
+    return records.filter((r): r is ApprovalRecord => r?.state === 'pending').sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   async approval(id: string): Promise<ApprovalRecord | undefined> {
     const [hash, refused] = await Promise.all([this.redis.hgetall(this.key(`approval:${id}`)), this.redis.lrange(this.key(`approval:${id}:refused`), 0, -1)]);
     if (!hash.subscription || !hash.state) return undefined;

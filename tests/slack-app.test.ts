@@ -276,6 +276,9 @@ describe('Slack app: approvals for restricted products', () => {
       approval: { request: 'apr-1', product: 'sales.orders', columns: ['order_id'], requesterChannel: '#lead-scoring', requestedBy: 'U0BOB', domain: 'marketing' },
     });
     expect(request.approval?.decision).toBeUndefined();
+    expect(textOf(await (await h.command('subscriptions', LEAD_SCORING)).responded())).toContain(
+      '#lead-scoring has no subscriptions. `/meshwatch subscribe PRODUCT` adds one.\n• `sales.orders`: waiting for approval in #data-approvals (request apr-1, asked by <@U0BOB>)',
+    );
     // Not subscribed yet: no impact, no alert.
     expect(impactOf(h.svc.service.snapshot.catalog, 'sales.orders').consumers.map((c) => c.id)).not.toContain('slack.lead-scoring');
     // Asking again does not make a second request.

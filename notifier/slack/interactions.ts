@@ -298,12 +298,16 @@ export class SlackInteractions {
   private async listSubscriptions(input: CommandInput): Promise<Answer> {
     const consumer = subscriberId(input.channelName);
     const store = this.deps.subscriptions.store;
-    const mine = (await store.list()).filter((s) => s.consumer === consumer);
-    if (mine.length === 0) return { text: `#${input.channelName} has no subscriptions. ${code('/meshwatch subscribe PRODUCT')} adds one.` };
+    const [all, pending] = await Promise.all([store.list(), store.pendingFor(consumer)]);
+    const mine = all.filter((s) => s.consumer === consumer);
+    const waiting = pending.map((r) => `• ${code(r.subscription.product)}: waiting for approval in ${r.approvalChannel} (request ${r.id}, asked by ${mention(r.subscription.requestedBy)})`);
+    if (mine.length === 0) {
+      return { text: [`#${input.channelName} has no subscriptions. ${code('/meshwatch subscribe PRODUCT')} adds one.`, ...waiting].join('\n') };
+    }
     const lines = mine.map(
       (s) => `• ${code(s.product)}: ${s.columns.length > 0 ? `columns ${s.columns.join(', ')}` : 'every column'} (by ${mention(s.requestedBy)}, ${s.at.slice(0, 10)}${s.approval ? `, approved by ${mention(s.approval.decidedBy)}` : ''})`,
     );
-    return { text: [`#${input.channelName} (${code(consumer)}, domain ${mine[0]!.domain}) is subscribed to:`, ...cut(lines)].join('\n') };
+    return { text: [`#${input.channelName} (${code(consumer)}, domain ${mine[0]!.domain}) is subscribed to:`, ...cut(lines), ...waiting].join('\n') };
   }
 
   private async statusAll(): Promise<Answer> {
