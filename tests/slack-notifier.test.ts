@@ -4,6 +4,8 @@
  * Slack Web API server. Retry delays are shrunk through the job tuning, so a
  * 429 storm or an outage is scripted, not waited out in real time.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSlackSettings } from '../config/slack.js';
 import { createSlackNotifier, type SlackNotifier } from '../notifier/slack/index.js';
@@ -290,6 +292,7 @@ async function harnessWith(
           resolveSlackSettings(workspace, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: slack.url }),
           { ...ctx, catalog: () => ctx.snapshot().catalog, retentionMs: workspace.history.maxAgeMs },
           { timeoutMs: options.timeoutMs ?? 2_000 },
+          () => resolveSlackSettings(ctx.snapshot().config.workspace, {}),
         );
         return built;
       },
@@ -406,5 +409,26 @@ describe('Slack notifier: re-linked roots', () => {
     await operate(h, customers!.id, 'ack', 'U0CRM');
     expect(slack.messages('#finance-revenue')[0]!.updates).toBe(2);
     expect(slack.replies('#finance-revenue', adopted.ts).map((m) => m.text)).toEqual([expect.stringContaining('Acknowledged by')]);
+  });
+});
+
+describe('Slack notifier: config reload', () => {
+  it('statusUrl follows a reload', async () => {
+    const h = await harness({});
+    await writeFile(path.join(h.s.dir, 'meshwatch.yaml'), WORKSPACE.replace('https://status.example.com', 'https://status2.example.com'));
+    expect(await h.s.service.reload()).toBe(true);
+    await h.notifier().deliver({
+      type: 'notification',
+      id: 'sub-9-subscribed',
+      incident: null,
+      product: 'sales.orders',
+      rootCause: null,
+      audience: 'consumer',
+      channel: '#ops',
+      transition: 'subscribed',
+      at: new Date().toISOString(),
+      subscription: { consumer: 'slack.ops', product: 'sales.orders', columns: [], channel: '#ops' },
+    });
+    expect(JSON.stringify(h.slack.messages('#ops')[0]!.blocks)).toContain('https://status2.example.com/products/sales.orders');
   });
 });

@@ -55,7 +55,7 @@ async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logge
     catalog: () => context.snapshot().catalog,
     retentionMs: workspace.history.maxAgeMs,
     logger,
-  });
+  }, {}, () => resolveSlackSettings(context.snapshot().config.workspace, io.env));
 }
 
 export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {

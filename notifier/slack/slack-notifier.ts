@@ -54,7 +54,8 @@ export interface SlackNotifierOptions {
   readonly engine: IncidentEngine;
   readonly results: ResultStore;
   readonly logger: Logger;
-  readonly settings: Pick<SlackSettings, 'statusUrl' | 'platformChannel'>;
+  /** A function to follow config reloads (statusUrl, platform channel); the token is the client's. */
+  readonly settings: Pick<SlackSettings, 'statusUrl' | 'platformChannel'> | (() => Pick<SlackSettings, 'statusUrl' | 'platformChannel'>);
   /** Messages of a channel searched for a lost post (from its first try on). */
   readonly historyLimit?: number | undefined;
 }
@@ -83,13 +84,18 @@ export class SlackNotifier implements Notifier {
     this.mentions = new MentionResolver(options.client, options.logger);
   }
 
+  private settings(): Pick<SlackSettings, 'statusUrl' | 'platformChannel'> {
+    const given = this.options.settings;
+    return typeof given === 'function' ? given() : given;
+  }
+
   async deliver(n: Notification): Promise<void> {
     if (!n.channel) {
       this.logger.debug({ notification: n.id }, 'notification without a channel: nothing to post');
       return;
     }
     const facts = await gatherFacts(
-      { catalog: this.options.catalog, engine: this.options.engine, results: this.options.results, mentions: this.mentions, statusUrl: this.options.settings.statusUrl },
+      { catalog: this.options.catalog, engine: this.options.engine, results: this.options.results, mentions: this.mentions, statusUrl: this.settings().statusUrl },
       n,
     );
     const composed = compose(facts);
@@ -281,7 +287,7 @@ export class SlackNotifier implements Notifier {
         ? `Slack refuses to post to ${channel} (${error.slackError}): invite the meshwatch app to the channel or fix slackChannel in the config`
         : `Slack refused a message for ${channel}: ${error.message}`;
     this.logger.error({ code: error.code, slackError: error.slackError, channel, incident: n.incident, notification: n.id }, what);
-    const platform = this.options.settings.platformChannel;
+    const platform = this.settings().platformChannel;
     if (error.isAuthProblem || !platform || platform === channel) return;
     const text = `⚠️ meshwatch could not deliver to ${channel}: ${error.slackError ?? error.code}${n.incident ? ` (incident ${n.incident}, ${n.product ?? ''})` : ''}. ${error.isChannelProblem ? 'Invite the app to the channel or fix slackChannel in the config.' : ''}`.trim();
     await callSlack('chat.postMessage', () => this.client.chat.postMessage({ channel: platform, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') } }] })).catch((err: unknown) =>
