@@ -221,7 +221,8 @@ function failureLines(facts: MessageFacts, tier: Tier, audience: 'producer' | 'c
     return checks.map((c) => [{ code: c }, ` failed (details are restricted${ask ? '; ask ' : ''}`, ...(ask ? [{ channel: ask }] : []), ')']);
   }
   // limited: counts, no values.
-  return (failures.length > 0 ? failures : checks.map((c) => ({ check: c, kind: '', message: '', columns: [] as string[] }) as FailureFacts)).map((f) => {
+  const known: readonly FailureFacts[] = failures.length > 0 ? failures : checks.map((check) => ({ check, kind: '', message: '', columns: [] }));
+  return known.map((f) => {
     const rows = f.failingRows !== undefined ? `${plural(f.failingRows, 'row')} ${f.failingRows === 1 ? 'breaks' : 'break'} it` : 'failed';
     const cols = f.columns.length > 0 ? ` (${f.columns.join(', ')})` : '';
     return [{ code: f.check }, `: ${rows}${cols}; values are not shown for limited products`];

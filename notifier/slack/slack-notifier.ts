@@ -102,9 +102,9 @@ export class SlackNotifier implements Notifier {
     try {
       await this.apply(n, n.channel, composed);
     } catch (err) {
-      const error = toSlackError(err, 'delivery');
-      if (!error.retryable) await this.giveUp(n, n.channel, error);
-      throw error;
+      // Only Slack's answers are mapped; a Redis error or a bug keeps its own kind (and the queue's attempts).
+      if (err instanceof SlackApiError && !err.retryable) await this.giveUp(n, n.channel, err);
+      throw err;
     }
   }
 
