@@ -155,6 +155,21 @@ describe('Slack notifier: the story', () => {
   });
 });
 
+describe('Slack notifier: producer updates', () => {
+  it('a new failing check updates the producer alert in place', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const before = producerOf(h.slack, '#sales-data')!;
+    expect(before.text).toContain('sales.orders is stale');
+    await h.s.rebuild(warehouseSql({ ordersAgeHours: 5, nullOrderIds: 2 }));
+    await h.s.tick();
+    expect(h.slack.messages('#sales-data').filter((m) => m.metadata?.event_payload.audience === 'producer')).toHaveLength(1);
+    const after = producerOf(h.slack, '#sales-data')!;
+    expect(after.updates).toBe(1);
+    expect(after.text).toContain('sales.orders is stale and fails contract.notNull.order_id');
+    expect(texts([after])).toContain('2 rows');
+  });
+});
+
 describe('Slack notifier: delivery when Slack misbehaves', () => {
   it('a 429 storm and 5xx answers still deliver every message exactly once', async () => {
     const slack = await FakeSlackApi.start();
