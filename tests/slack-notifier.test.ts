@@ -11,6 +11,8 @@ import { resolveSlackSettings } from '../config/slack.js';
 import { createSlackNotifier, type SlackNotifier } from '../notifier/slack/index.js';
 import type { NotifierContext } from '../scheduler/service.js';
 import { operateIncident } from '../scheduler/operations.js';
+import { DEFAULT_TUNING } from '../scheduler/queues.js';
+import { enqueueNotifications } from '../scheduler/tick.js';
 import { CHAIN_WORKSPACE, chainMesh, warehouseSql, type ChainState } from './support/chain-mesh.js';
 import { FakeSlackApi, type FakeMessage, type FakeSlackOptions } from './support/fake-slack-api.js';
 import { drained, startTestService, until, type TestService } from './support/service.js';
@@ -445,5 +447,26 @@ describe('Slack notifier: config reload', () => {
       subscription: { consumer: 'slack.ops', product: 'sales.orders', columns: [], channel: '#ops' },
     });
     expect(JSON.stringify(h.slack.messages('#ops')[0]!.blocks)).toContain('https://status2.example.com/products/sales.orders');
+  });
+});
+
+describe('Slack notifier: changes queued together', () => {
+  it('a change queued with (or before) the message it changes still ends as one message, updated, with its reply', async () => {
+    const h = await harness({});
+    const at = new Date().toISOString();
+    const base = { type: 'notification' as const, incident: null, product: null, rootCause: null, audience: 'platform' as const, channel: '#data-platform', at };
+    await enqueueNotifications(
+      h.s.service.queue.notify,
+      [
+        { ...base, id: 'platform-recovered-7', transition: 'recovered' },
+        { ...base, id: 'platform-degraded-7', transition: 'degraded', reason: 'WAREHOUSE_UNREACHABLE' },
+      ],
+      { ...DEFAULT_TUNING, notifyBackoffMs: 20 },
+    );
+    await drained(h.s.service.queue.notify);
+    const messages = h.slack.messages('#data-platform');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toContain('meshwatch recovered');
+    expect(h.slack.replies('#data-platform', messages[0]!.ts)).toHaveLength(1);
   });
 });
