@@ -172,6 +172,34 @@ describe('Slack notifier: producer updates', () => {
   });
 });
 
+describe('Slack notifier: deleted messages', () => {
+  it('an alert someone deleted is posted again on the next change; a reminder whose thread is gone goes to the channel', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const [incident] = await h.s.service.engine.listOpen();
+    const first = producerOf(h.slack, '#sales-data')!;
+    h.slack.deleteMessage('#sales-data', first.ts);
+    await operate(h, incident!.id, 'ack', 'U0ALICE');
+    const again = producerOf(h.slack, '#sales-data')!;
+    expect(again.ts).not.toBe(first.ts);
+    expect(texts([again])).toContain('Acknowledged* by <@U0ALICE>');
+    expect(h.slack.replies('#sales-data', again.ts)).toHaveLength(1);
+
+    h.slack.deleteMessage('#sales-data', again.ts);
+    await h.notifier().deliver({
+      type: 'notification',
+      id: `${incident!.id}-producer-reminder-8`,
+      incident: incident!.id,
+      product: 'sales.orders',
+      rootCause: 'sales.orders',
+      audience: 'producer',
+      channel: '#sales-data',
+      transition: 'reminder',
+      at: new Date().toISOString(),
+    });
+    expect(h.slack.messages('#sales-data').some((m) => m.text?.includes('Still open'))).toBe(true);
+  });
+});
+
 describe('Slack notifier: delivery when Slack misbehaves', () => {
   it('a 429 storm and 5xx answers still deliver every message exactly once', async () => {
     const slack = await FakeSlackApi.start();

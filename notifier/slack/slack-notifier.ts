@@ -182,7 +182,13 @@ export class SlackNotifier implements Notifier {
     if (composed.reply) {
       const rendered = renderReply(composed.reply);
       const thread = ref ?? (plan.refKey ? await this.store.ref(plan.refKey) : undefined);
-      await this.postOnce(`${n.id}.reply`, thread?.channel ?? channel, rendered, n, thread?.ts);
+      try {
+        await this.postOnce(`${n.id}.reply`, thread?.channel ?? channel, rendered, n, thread?.ts);
+      } catch (err) {
+        // The thread's message was deleted: say it in the channel instead.
+        if (!(err instanceof SlackApiError && err.slackError === 'thread_not_found')) throw err;
+        await this.postOnce(`${n.id}.reply-alone`, channel, rendered, n, undefined);
+      }
     }
   }
 
