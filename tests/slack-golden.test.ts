@@ -95,6 +95,12 @@ describe('Block Kit limits on a large blast radius', () => {
     expect(renderedAsText(out.message!)).toMatch(/…and \d+ more/);
   });
 
+  it('times are shown in the workspace time zone', () => {
+    const text = renderedAsText(render({ ...SAMPLES.producer_alert!, timezone: 'Europe/Berlin' }).message!);
+    expect(text).toContain('since 10:14');
+    expect(text).toContain('updated 10:14 Europe/Berlin');
+  });
+
   it('an unknown transition gets a plain message, not a crash', () => {
     const out = render({ notification: { ...SAMPLES.generic!.notification, transition: 'something_new', reason: '<b>odd</b> & more' }, failures: [] });
     expectValid(out.message!);
