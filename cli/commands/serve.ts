@@ -33,6 +33,18 @@ function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
   return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
 }
 
+/** A proxy URL may carry a user and password: never in the log. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 /**
  * Slack when a bot token is configured (SLACK_BOT_TOKEN or slack.botToken),
  * else the log notifier. Chosen once config is loaded; the Slack notifier is
@@ -46,7 +58,7 @@ async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logge
     return new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
   }
   const { createSlackNotifier } = await import('../../notifier/slack/index.js');
-  logger.info({ notifier: 'slack', apiUrl: settings.apiUrl }, 'notifications go to Slack');
+  logger.info({ notifier: 'slack', apiUrl: withoutCredentials(settings.apiUrl) }, 'notifications go to Slack');
   return createSlackNotifier(settings, {
     redis: context.redis,
     keys: context.keys,
