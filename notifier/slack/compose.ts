@@ -164,6 +164,13 @@ export function breakPhrase(checks: readonly string[]): string {
   return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
 }
 
+/** A missing table fails every check at once: say that, not "stale, changed its schema and fails 5 contract checks". */
+function whatBroke(facts: MessageFacts, checks: readonly string[]): string {
+  const f = facts.failures;
+  if (f.length > 0 && f.every((x) => /^table .+ does not exist/.test(x.message))) return 'is missing (its table does not exist)';
+  return breakPhrase(checks);
+}
+
 function statusLink(facts: MessageFacts, productId: string | undefined): string | undefined {
   return facts.statusUrl && productId ? `${facts.statusUrl}/products/${encodeURIComponent(productId)}` : undefined;
 }
@@ -227,7 +234,10 @@ function failureLines(facts: MessageFacts, tier: Tier, audience: 'producer' | 'c
   }
   if (audience === 'producer' || tier === 'open') {
     if (failures.length === 0) return fallbackChecks.map((c) => [{ code: c }]);
-    return failures.map((f) => [{ code: f.check }, `: ${f.message}`]);
+    // Checks failing for one reason (a missing table fails them all) share a line.
+    const byMessage = new Map<string, string[]>();
+    for (const f of failures) byMessage.set(f.message, [...(byMessage.get(f.message) ?? []), f.check]);
+    return [...byMessage].map(([message, checks]): Line => [...checks.flatMap((c, i): Inline[] => (i === 0 ? [{ code: c }] : [', ', { code: c }])), `: ${message}`]);
   }
   const checks = failures.length > 0 ? failures.map((f) => f.check) : [...fallbackChecks];
   if (tier === 'restricted') {
@@ -286,7 +296,7 @@ function producerAlert(facts: MessageFacts): MessageModel {
   const resolved = (facts.incident?.state ?? n.state) === 'resolved';
   const caused = n.rootCause !== null && n.rootCause !== n.product;
   const incident = n.incident ?? facts.incident?.id ?? '';
-  const headline = `${id} ${breakPhrase(checks)}`;
+  const headline = `${id} ${whatBroke(facts, checks)}`;
   const root = facts.root;
   const rootHeadline = `${n.rootCause} ${breakPhrase(root?.checks ?? [])}${root?.incident ? ` (incident ${root.incident})` : ''}`;
   const summary: Line[] = [];
@@ -338,7 +348,7 @@ function consumerAlert(facts: MessageFacts): MessageModel {
   const also = (n.products ?? []).filter((x) => x !== id);
   if (also.length > 0) summary.push([`Also affected: ${also.join(', ')} (failing because of ${id}).`]);
   const sections: ListSection[] = [{ title: [{ strong: 'What failed' }], items: failureLines(facts, tier, 'consumer', ask) }];
-  const headline = `Upstream breakage: ${id} ${breakPhrase(checks)}${p ? ` (owned by ${owner(p)})` : ''}`;
+  const headline = `Upstream breakage: ${id} ${whatBroke(facts, checks)}${p ? ` (owned by ${owner(p)})` : ''}`;
   return {
     kind: tier === 'open' ? 'consumer_alert' : `consumer_alert_${tier}`,
     tone: resolved ? 'recovered' : 'hurt',
