@@ -44,7 +44,8 @@ export async function runNotifyJob(deps: NotifyDeps, job: Job, token?: string): 
       await job.moveToDelayed(Date.now() + Math.ceil(retryAfterMs * (deps.retryAfterScale ?? 1)), token);
       throw new DelayedError();
     }
-    if (token && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+    // Only a failure known to be the receiver's passing trouble is kept alive; a bug fails after its attempts.
+    if (token && err instanceof MeshwatchError && err.retryable && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       await job.moveToDelayed(Date.now() + (deps.maxBackoffMs ?? 300_000), token);
       throw new DelayedError();
     }

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_SLACK_API_URL, resolveSlackSettings, slackEnabled } from '../config/slack.js';
+import { MentionResolver } from '../notifier/slack/mentions.js';
 import { callSlack, createSlackClient, SlackApiError } from '../notifier/slack/web-api.js';
+import { memoryLogger } from './support/service.js';
 import { FakeSlackApi } from './support/fake-slack-api.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
 
@@ -169,5 +171,26 @@ describe('Slack Web API adapter against the fake server', () => {
     const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'done', response_type: 'ephemeral' }) });
     expect(answer.status).toBe(200);
     expect(slack.responses.get(id)).toEqual([{ text: 'done', response_type: 'ephemeral' }]);
+  });
+});
+
+describe('on-call mentions', () => {
+  it('resolves handles through one cached usergroups.list, falls back to text without the scope, and picks the scope up after the cache time', async () => {
+    const slack = await fake({ usergroups: [{ id: 'S0SALES', handle: 'sales-oncall', name: 'Sales on call', users: [] }] });
+    slack.scopes.delete('usergroups:read');
+    const { logger, lines } = memoryLogger();
+    let now = 0;
+    const resolver = new MentionResolver(createSlackClient({ apiUrl: slack.url, botToken: slack.token }), logger, 1_000, () => now);
+    expect(await resolver.resolve('@sales-oncall')).toEqual({ handle: '@sales-oncall' });
+    expect(await resolver.resolve('@sales-oncall')).toEqual({ handle: '@sales-oncall' });
+    expect(slack.callsTo('usergroups.list')).toHaveLength(1);
+    slack.scopes.add('usergroups:read');
+    now = 2_000;
+    expect(await resolver.resolve('@sales-oncall')).toEqual({ handle: '@sales-oncall', id: 'S0SALES' });
+    expect(await resolver.resolve('@SALES-ONCALL')).toEqual({ handle: '@SALES-ONCALL', id: 'S0SALES' });
+    expect(await resolver.resolve('@nobody')).toEqual({ handle: '@nobody' });
+    expect(await resolver.resolve('<!subteam^S0OTHER|@other>')).toEqual({ handle: '<!subteam^S0OTHER|@other>', id: 'S0OTHER' });
+    expect(slack.callsTo('usergroups.list')).toHaveLength(2);
+    expect(lines.filter((l) => l.code === 'SLACK_MISSING_SCOPE')).toHaveLength(1);
   });
 });

@@ -95,6 +95,24 @@ describe('Block Kit limits on a large blast radius', () => {
     expect(renderedAsText(out.message!)).toMatch(/…and \d+ more/);
   });
 
+  it('a missing table is said once, not as every check failing', () => {
+    const missing = (check: string) => ({ check, kind: 'contract', message: 'table ANALYTICS.INV.VEHICLES does not exist (or the monitoring role cannot see it)', columns: [] });
+    const facts: MessageFacts = {
+      ...SAMPLES.producer_alert!,
+      incident: { ...SAMPLES.producer_alert!.incident!, checks: ['freshness', 'schema', 'contract.rowCount'] },
+      failures: [missing('freshness'), missing('schema'), missing('contract.rowCount')],
+    };
+    const text = renderedAsText(render(facts).message!);
+    expect(text).toContain('inventory.vehicles is missing (its table does not exist)');
+    expect(text).toContain('• freshness, schema, contract.rowCount: table ANALYTICS.INV.VEHICLES does not exist');
+  });
+
+  it('times are shown in the workspace time zone', () => {
+    const text = renderedAsText(render({ ...SAMPLES.producer_alert!, timezone: 'Europe/Berlin' }).message!);
+    expect(text).toContain('since 10:14');
+    expect(text).toContain('updated 10:14 Europe/Berlin');
+  });
+
   it('an unknown transition gets a plain message, not a crash', () => {
     const out = render({ notification: { ...SAMPLES.generic!.notification, transition: 'something_new', reason: '<b>odd</b> & more' }, failures: [] });
     expectValid(out.message!);

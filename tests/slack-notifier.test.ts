@@ -4,11 +4,15 @@
  * Slack Web API server. Retry delays are shrunk through the job tuning, so a
  * 429 storm or an outage is scripted, not waited out in real time.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSlackSettings } from '../config/slack.js';
 import { createSlackNotifier, type SlackNotifier } from '../notifier/slack/index.js';
 import type { NotifierContext } from '../scheduler/service.js';
 import { operateIncident } from '../scheduler/operations.js';
+import { DEFAULT_TUNING } from '../scheduler/queues.js';
+import { enqueueNotifications } from '../scheduler/tick.js';
 import { CHAIN_WORKSPACE, chainMesh, warehouseSql, type ChainState } from './support/chain-mesh.js';
 import { FakeSlackApi, type FakeMessage, type FakeSlackOptions } from './support/fake-slack-api.js';
 import { drained, startTestService, until, type TestService } from './support/service.js';
@@ -153,6 +157,49 @@ describe('Slack notifier: the story', () => {
   });
 });
 
+describe('Slack notifier: producer updates', () => {
+  it('a new failing check updates the producer alert in place', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const before = producerOf(h.slack, '#sales-data')!;
+    expect(before.text).toContain('sales.orders is stale');
+    await h.s.rebuild(warehouseSql({ ordersAgeHours: 5, nullOrderIds: 2 }));
+    await h.s.tick();
+    expect(h.slack.messages('#sales-data').filter((m) => m.metadata?.event_payload.audience === 'producer')).toHaveLength(1);
+    const after = producerOf(h.slack, '#sales-data')!;
+    expect(after.updates).toBe(1);
+    expect(after.text).toContain('sales.orders is stale and fails contract.notNull.order_id');
+    expect(texts([after])).toContain('2 rows');
+  });
+});
+
+describe('Slack notifier: deleted messages', () => {
+  it('an alert someone deleted is posted again on the next change; a reminder whose thread is gone goes to the channel', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const [incident] = await h.s.service.engine.listOpen();
+    const first = producerOf(h.slack, '#sales-data')!;
+    h.slack.deleteMessage('#sales-data', first.ts);
+    await operate(h, incident!.id, 'ack', 'U0ALICE');
+    const again = producerOf(h.slack, '#sales-data')!;
+    expect(again.ts).not.toBe(first.ts);
+    expect(texts([again])).toContain('Acknowledged* by <@U0ALICE>');
+    expect(h.slack.replies('#sales-data', again.ts)).toHaveLength(1);
+
+    h.slack.deleteMessage('#sales-data', again.ts);
+    await h.notifier().deliver({
+      type: 'notification',
+      id: `${incident!.id}-producer-reminder-8`,
+      incident: incident!.id,
+      product: 'sales.orders',
+      rootCause: 'sales.orders',
+      audience: 'producer',
+      channel: '#sales-data',
+      transition: 'reminder',
+      at: new Date().toISOString(),
+    });
+    expect(h.slack.messages('#sales-data').some((m) => m.text?.includes('Still open'))).toBe(true);
+  });
+});
+
 describe('Slack notifier: delivery when Slack misbehaves', () => {
   it('a 429 storm and 5xx answers still deliver every message exactly once', async () => {
     const slack = await FakeSlackApi.start();
@@ -290,6 +337,7 @@ async function harnessWith(
           resolveSlackSettings(workspace, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: slack.url }),
           { ...ctx, catalog: () => ctx.snapshot().catalog, retentionMs: workspace.history.maxAgeMs },
           { timeoutMs: options.timeoutMs ?? 2_000 },
+          () => resolveSlackSettings(ctx.snapshot().config.workspace, {}),
         );
         return built;
       },
@@ -406,5 +454,47 @@ describe('Slack notifier: re-linked roots', () => {
     await operate(h, customers!.id, 'ack', 'U0CRM');
     expect(slack.messages('#finance-revenue')[0]!.updates).toBe(2);
     expect(slack.replies('#finance-revenue', adopted.ts).map((m) => m.text)).toEqual([expect.stringContaining('Acknowledged by')]);
+  });
+});
+
+describe('Slack notifier: config reload', () => {
+  it('statusUrl follows a reload', async () => {
+    const h = await harness({});
+    await writeFile(path.join(h.s.dir, 'meshwatch.yaml'), WORKSPACE.replace('https://status.example.com', 'https://status2.example.com'));
+    expect(await h.s.service.reload()).toBe(true);
+    await h.notifier().deliver({
+      type: 'notification',
+      id: 'sub-9-subscribed',
+      incident: null,
+      product: 'sales.orders',
+      rootCause: null,
+      audience: 'consumer',
+      channel: '#ops',
+      transition: 'subscribed',
+      at: new Date().toISOString(),
+      subscription: { consumer: 'slack.ops', product: 'sales.orders', columns: [], channel: '#ops' },
+    });
+    expect(JSON.stringify(h.slack.messages('#ops')[0]!.blocks)).toContain('https://status2.example.com/products/sales.orders');
+  });
+});
+
+describe('Slack notifier: changes queued together', () => {
+  it('a change queued with (or before) the message it changes still ends as one message, updated, with its reply', async () => {
+    const h = await harness({});
+    const at = new Date().toISOString();
+    const base = { type: 'notification' as const, incident: null, product: null, rootCause: null, audience: 'platform' as const, channel: '#data-platform', at };
+    await enqueueNotifications(
+      h.s.service.queue.notify,
+      [
+        { ...base, id: 'platform-recovered-7', transition: 'recovered' },
+        { ...base, id: 'platform-degraded-7', transition: 'degraded', reason: 'WAREHOUSE_UNREACHABLE' },
+      ],
+      { ...DEFAULT_TUNING, notifyBackoffMs: 20 },
+    );
+    await drained(h.s.service.queue.notify);
+    const messages = h.slack.messages('#data-platform');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toContain('meshwatch recovered');
+    expect(h.slack.replies('#data-platform', messages[0]!.ts)).toHaveLength(1);
   });
 });

@@ -34,6 +34,18 @@ function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
   return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
 }
 
+/** A proxy URL may carry a user and password: never in the log. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 /**
  * The Slack app once the service runs: Slack settings come from the loaded
  * meshwatch.yaml and the environment. Without a bot token and a signing
@@ -75,7 +87,7 @@ async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logge
     return new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
   }
   const { createSlackNotifier } = await import('../../notifier/slack/index.js');
-  logger.info({ notifier: 'slack', apiUrl: settings.apiUrl }, 'notifications go to Slack');
+  logger.info({ notifier: 'slack', apiUrl: withoutCredentials(settings.apiUrl) }, 'notifications go to Slack');
   return createSlackNotifier(settings, {
     redis: context.redis,
     keys: context.keys,
@@ -84,7 +96,7 @@ async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logge
     catalog: () => context.snapshot().catalog,
     retentionMs: workspace.history.maxAgeMs,
     logger,
-  });
+  }, {}, () => resolveSlackSettings(context.snapshot().config.workspace, io.env));
 }
 
 export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {

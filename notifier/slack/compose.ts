@@ -95,7 +95,7 @@ export interface MessageFacts {
   /** Resolved: the passing result that ended it, e.g. "fresh: … 12 min old". */
   readonly recovery?: string | undefined;
   readonly statusUrl?: string | undefined;
-  /** The platform channel, for "ask" lines when a domain has none. */
+  /** The workspace's `defaults.timezone`; times are shown in it (UTC without). */
   readonly timezone?: string | undefined;
 }
 
@@ -109,17 +109,30 @@ export interface Composed {
 /** Names per business unit before "and K more". */
 export const NAMES_PER_UNIT = 10;
 
-function time(iso: string | undefined): string {
-  if (!iso) return '?';
+/** `09:14` (and `2026-03-01 09:14` in `since` for another day), in the workspace's time zone. */
+function parts(iso: string, timeZone: string): { day: string; clock: string } | undefined {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 16);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const get = (type: string) => f.formatToParts(d).find((p) => p.type === type)?.value ?? '';
+  return { day: `${get('year')}-${get('month')}-${get('day')}`, clock: `${get('hour')}:${get('minute')}` };
 }
 
-function since(iso: string | undefined, now: string): string {
+function time(iso: string | undefined, timeZone = 'UTC'): string {
   if (!iso) return '?';
-  const d = new Date(iso);
-  const day = d.toISOString().slice(0, 10);
-  return day === new Date(now).toISOString().slice(0, 10) ? time(iso) : `${day} ${time(iso)}`;
+  return parts(iso, timeZone)?.clock ?? iso;
+}
+
+function since(iso: string | undefined, now: string, timeZone = 'UTC'): string {
+  if (!iso) return '?';
+  const at = parts(iso, timeZone);
+  if (!at) return iso;
+  return at.day === parts(now, timeZone)?.day ? at.clock : `${at.day} ${at.clock}`;
+}
+
+/** The zone's name after a time: `UTC`, `Europe/Berlin`. */
+function zone(timeZone: string | undefined): string {
+  return timeZone ?? 'UTC';
 }
 
 function productLabel(p: ProductFacts | undefined, fallback: string | null): string {
@@ -149,6 +162,13 @@ export function breakPhrase(checks: readonly string[]): string {
   if (rest.length > 0) phrases.push(`fails ${rest.join(', ')}`);
   if (phrases.length === 0) return 'is broken';
   return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
+}
+
+/** A missing table fails every check at once: say that, not "stale, changed its schema and fails 5 contract checks". */
+function whatBroke(facts: MessageFacts, checks: readonly string[]): string {
+  const f = facts.failures;
+  if (f.length > 0 && f.every((x) => /^table .+ does not exist/.test(x.message))) return 'is missing (its table does not exist)';
+  return breakPhrase(checks);
 }
 
 function statusLink(facts: MessageFacts, productId: string | undefined): string | undefined {
@@ -184,7 +204,7 @@ function statusLine(facts: MessageFacts): Line {
     const broken = i ? formatDuration(new Date(at).getTime() - new Date(i.openedAt).getTime()) : undefined;
     const by = i?.resolvedBy ?? n.by;
     return [
-      { strong: `Resolved at ${time(at)}` },
+      { strong: `Resolved at ${time(at, facts.timezone)}` },
       facts.recovery ? `: ${facts.recovery}.` : by ? ' by ' : '.',
       ...(facts.recovery || !by ? [] : [{ user: by }, '.']),
       broken ? ` Broken for ${broken}.` : '',
@@ -192,11 +212,11 @@ function statusLine(facts: MessageFacts): Line {
   }
   if (state === 'snoozed') {
     const by = i?.snoozedBy ?? n.by;
-    return [{ strong: 'Snoozed' }, ...(by ? [' by ', { user: by }] : []), ` until ${time(i?.snoozedUntil ?? n.until)}`];
+    return [{ strong: 'Snoozed' }, ...(by ? [' by ', { user: by }] : []), ` until ${time(i?.snoozedUntil ?? n.until, facts.timezone)}`];
   }
   if (state === 'acknowledged') {
     const by = i?.acknowledgedBy ?? n.by;
-    return [{ strong: 'Acknowledged' }, ...(by ? [' by ', { user: by }] : []), ` at ${time(i?.acknowledgedAt ?? n.at)}`];
+    return [{ strong: 'Acknowledged' }, ...(by ? [' by ', { user: by }] : []), ` at ${time(i?.acknowledgedAt ?? n.at, facts.timezone)}`];
   }
   return [{ strong: 'Status:' }, ' open, not yet acknowledged'];
 }
@@ -214,14 +234,18 @@ function failureLines(facts: MessageFacts, tier: Tier, audience: 'producer' | 'c
   }
   if (audience === 'producer' || tier === 'open') {
     if (failures.length === 0) return fallbackChecks.map((c) => [{ code: c }]);
-    return failures.map((f) => [{ code: f.check }, `: ${f.message}`]);
+    // Checks failing for one reason (a missing table fails them all) share a line.
+    const byMessage = new Map<string, string[]>();
+    for (const f of failures) byMessage.set(f.message, [...(byMessage.get(f.message) ?? []), f.check]);
+    return [...byMessage].map(([message, checks]): Line => [...checks.flatMap((c, i): Inline[] => (i === 0 ? [{ code: c }] : [', ', { code: c }])), `: ${message}`]);
   }
   const checks = failures.length > 0 ? failures.map((f) => f.check) : [...fallbackChecks];
   if (tier === 'restricted') {
     return checks.map((c) => [{ code: c }, ` failed (details are restricted${ask ? '; ask ' : ''}`, ...(ask ? [{ channel: ask }] : []), ')']);
   }
   // limited: counts, no values.
-  return (failures.length > 0 ? failures : checks.map((c) => ({ check: c, kind: '', message: '', columns: [] as string[] }) as FailureFacts)).map((f) => {
+  const known: readonly FailureFacts[] = failures.length > 0 ? failures : checks.map((check) => ({ check, kind: '', message: '', columns: [] }));
+  return known.map((f) => {
     const rows = f.failingRows !== undefined ? `${plural(f.failingRows, 'row')} ${f.failingRows === 1 ? 'breaks' : 'break'} it` : 'failed';
     const cols = f.columns.length > 0 ? ` (${f.columns.join(', ')})` : '';
     return [{ code: f.check }, `: ${rows}${cols}; values are not shown for limited products`];
@@ -272,12 +296,12 @@ function producerAlert(facts: MessageFacts): MessageModel {
   const resolved = (facts.incident?.state ?? n.state) === 'resolved';
   const caused = n.rootCause !== null && n.rootCause !== n.product;
   const incident = n.incident ?? facts.incident?.id ?? '';
-  const headline = `${id} ${breakPhrase(checks)}`;
+  const headline = `${id} ${whatBroke(facts, checks)}`;
   const root = facts.root;
   const rootHeadline = `${n.rootCause} ${breakPhrase(root?.checks ?? [])}${root?.incident ? ` (incident ${root.incident})` : ''}`;
   const summary: Line[] = [];
   const sections: ListSection[] = [];
-  if (p) summary.push([`${identity(p)} · incident ${incident} · since ${since(facts.incident?.openedAt ?? n.at, n.at)}`]);
+  if (p) summary.push([`${identity(p)} · incident ${incident} · since ${since(facts.incident?.openedAt ?? n.at, n.at, facts.timezone)}`]);
   if (caused) {
     summary.push([
       `Nothing to do unless it stays broken after ${n.rootCause} recovers`,
@@ -298,7 +322,7 @@ function producerAlert(facts: MessageFacts): MessageModel {
     notes,
     status: statusLine(facts),
     actions: [...(resolved || !incident ? [] : incidentButtons(incident)), ...statusButton(facts, p?.id ?? n.product ?? undefined)],
-    footer: [`meshwatch · incident ${incident} · ${n.occurrences !== undefined ? `${plural(n.occurrences, 'occurrence')} · ` : ''}updated ${time(n.at)} UTC`],
+    footer: [`meshwatch · incident ${incident} · ${n.occurrences !== undefined ? `${plural(n.occurrences, 'occurrence')} · ` : ''}updated ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
   };
 }
 
@@ -317,14 +341,14 @@ function consumerAlert(facts: MessageFacts): MessageModel {
     return parts.join('');
   });
   if (yours.length > 0) summary.push([`Affects your ${yours.slice(0, 5).join('; ')}${yours.length > 5 ? ` and ${yours.length - 5} more` : ''}.`]);
-  const contact: Inline[] = [`Since ${since(facts.incident?.openedAt ?? n.at, n.at)}`];
+  const contact: Inline[] = [`Since ${since(facts.incident?.openedAt ?? n.at, n.at, facts.timezone)}`];
   if (ask) contact.push(' · the owners are alerted in ', { channel: ask });
   if (p?.domain.oncall) contact.push(' · on call ', { mention: p.domain.oncall });
   summary.push(contact);
   const also = (n.products ?? []).filter((x) => x !== id);
   if (also.length > 0) summary.push([`Also affected: ${also.join(', ')} (failing because of ${id}).`]);
   const sections: ListSection[] = [{ title: [{ strong: 'What failed' }], items: failureLines(facts, tier, 'consumer', ask) }];
-  const headline = `Upstream breakage: ${id} ${breakPhrase(checks)}${p ? ` (owned by ${owner(p)})` : ''}`;
+  const headline = `Upstream breakage: ${id} ${whatBroke(facts, checks)}${p ? ` (owned by ${owner(p)})` : ''}`;
   return {
     kind: tier === 'open' ? 'consumer_alert' : `consumer_alert_${tier}`,
     tone: resolved ? 'recovered' : 'hurt',
@@ -333,7 +357,7 @@ function consumerAlert(facts: MessageFacts): MessageModel {
     sections,
     status: statusLine(facts),
     actions: statusButton(facts, p?.id ?? n.product ?? undefined),
-    footer: [`meshwatch · incident ${n.incident ?? ''} · updated ${time(n.at)} UTC`],
+    footer: [`meshwatch · incident ${n.incident ?? ''} · updated ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
   };
 }
 
@@ -343,9 +367,9 @@ function lifecycleReply(facts: MessageFacts, audience: string): ReplyModel {
   const by: Inline[] = n.by ? [' by ', { user: n.by }] : [];
   switch (n.transition) {
     case 'acknowledged':
-      return { kind: 'acknowledged_reply', lines: [['Acknowledged', ...by, ` at ${time(n.at)}.`, audience === 'consumer' ? ` The owners of ${id} are on it.` : '']] };
+      return { kind: 'acknowledged_reply', lines: [['Acknowledged', ...by, ` at ${time(n.at, facts.timezone)}.`, audience === 'consumer' ? ` The owners of ${id} are on it.` : '']] };
     case 'snoozed':
-      return { kind: 'snoozed_reply', lines: [['Snoozed', ...by, ` until ${time(n.until)}; reminders stop until then.`]] };
+      return { kind: 'snoozed_reply', lines: [['Snoozed', ...by, ` until ${time(n.until, facts.timezone)}; reminders stop until then.`]] };
     case 'unsnoozed':
       return { kind: 'unsnoozed_reply', lines: [['Snooze ended', ...by, '; reminders are back on.']] };
     case 'resolved': {
@@ -359,7 +383,7 @@ function lifecycleReply(facts: MessageFacts, audience: string): ReplyModel {
       const oncall = facts.product?.domain.oncall;
       return {
         kind: 'reminder_reply',
-        lines: [[`Still open and not acknowledged (since ${since(facts.incident?.openedAt, n.at)})`, ...(oncall ? [': ', { mention: oncall } as Inline] : []), '.']],
+        lines: [[`Still open and not acknowledged (since ${since(facts.incident?.openedAt, n.at, facts.timezone)})`, ...(oncall ? [': ', { mention: oncall } as Inline] : []), '.']],
       };
     }
     default:
@@ -374,11 +398,11 @@ function platformMessage(facts: MessageFacts): Composed {
       kind: 'platform_recovered',
       tone: 'recovered',
       title: 'meshwatch recovered: checks are evaluated again',
-      summary: [[`Recovered at ${time(n.at)} UTC.`]],
+      summary: [[`Recovered at ${time(n.at, facts.timezone)} ${zone(facts.timezone)}.`]],
       sections: [],
       actions: [],
     };
-    return { message, reply: { kind: 'platform_recovered_reply', lines: [[`Recovered at ${time(n.at)} UTC; incidents and consumer alerts are reliable again.`]] } };
+    return { message, reply: { kind: 'platform_recovered_reply', lines: [[`Recovered at ${time(n.at, facts.timezone)} ${zone(facts.timezone)}; incidents and consumer alerts are reliable again.`]] } };
   }
   return {
     message: {
@@ -387,7 +411,7 @@ function platformMessage(facts: MessageFacts): Composed {
       title: 'meshwatch is degraded: checks cannot be evaluated',
       summary: [[n.reason ?? 'the warehouse did not answer'], ['Consumers are not told about checks that could not be evaluated; incidents may open late.']],
       sections: [],
-      status: [{ strong: 'Since' }, ` ${time(n.at)} UTC`],
+      status: [{ strong: 'Since' }, ` ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
       actions: [],
     },
   };
@@ -448,7 +472,7 @@ function approvalMessage(facts: MessageFacts): Composed {
     `The request of ${a?.requesterChannel ?? 'this channel'} to subscribe to ${product}${cols} was `,
     { strong: approved ? 'approved' : 'denied' },
     ...(a?.decidedBy ? [' by ', { user: a.decidedBy } as Inline] : []),
-    a?.decidedAt ? ` at ${time(a.decidedAt)}` : '',
+    a?.decidedAt ? ` at ${time(a.decidedAt, facts.timezone)}` : '',
     approved ? '; the channel is subscribed.' : '.',
   ];
   return {
@@ -476,7 +500,7 @@ function genericMessage(facts: MessageFacts): Composed {
       ].filter((l) => l.length > 0),
       sections: [],
       actions: statusButton(facts, n.product ?? undefined),
-      footer: [`meshwatch · ${n.transition} · ${time(n.at)} UTC`],
+      footer: [`meshwatch · ${n.transition} · ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
     },
   };
 }

@@ -12,6 +12,10 @@
  * - `problems:<incident>`: hash channel → the Slack error that kept a message
  *   from it (channel_not_found, not_in_channel, invalid_auth), for the status
  *   page and `incident` commands. Expires with `history.maxAge`.
+ * - `lock:<ref key>`: held while one notification of that live message is
+ *   delivered (30 s TTL).
+ * - `wait:<notification id>`: the change waited once for its message to be
+ *   posted (20 s TTL).
  * - `told:<code>:<channel>`: the operator was told about this problem (log,
  *   platform channel); set for a day so a broken channel is not reported on
  *   every message.
@@ -35,6 +39,7 @@ export interface DeliveryProblem {
 }
 
 const TOLD_TTL_MS = 86_400_000;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export class SlackDeliveryStore {
   private readonly base: string;
@@ -49,6 +54,23 @@ export class SlackDeliveryStore {
 
   static refKey(incident: string, audience: string, channel: string): string {
     return `${incident}/${audience}/${channel.replace(/^#/, '')}`;
+  }
+
+  /**
+   * One delivery at a time per live message (a post racing an update would
+   * post twice): a token with a TTL, so a dead worker's lock runs out.
+   */
+  async lock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.base}:lock:${key}`, token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(key: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, `${this.base}:lock:${key}`, token);
+  }
+
+  /** True the first time for this notification: it waits once for the message it changes. */
+  async firstWait(notification: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.base}:wait:${notification}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async ref(key: string): Promise<MessageRef | undefined> {

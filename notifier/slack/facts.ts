@@ -98,7 +98,7 @@ function consumerPaths(catalog: Catalog, n: Notification, root: IncidentRecord |
 
 export async function gatherFacts(src: FactSources, n: Notification): Promise<MessageFacts> {
   const catalog = src.catalog();
-  const base = { notification: n, failures: [] as FailureFacts[], ...(src.statusUrl ? { statusUrl: src.statusUrl } : {}) };
+  const base = { notification: n, failures: [] as FailureFacts[], timezone: catalog.config.workspace.defaults.timezone, ...(src.statusUrl ? { statusUrl: src.statusUrl } : {}) };
   if (n.audience === 'platform' || !n.product) {
     const product = await productFacts(src, catalog, n.product ?? n.subscription?.product ?? n.approval?.product);
     return { ...base, ...(product ? { product } : {}) };

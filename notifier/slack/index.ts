@@ -25,7 +25,17 @@ export interface SlackNotifierContext {
   readonly logger: Logger;
 }
 
-export function createSlackNotifier(settings: SlackSettings, context: SlackNotifierContext, clientOptions: Omit<SlackClientOptions, 'logger'> = {}): SlackNotifier {
+/**
+ * `live`, when given, is read at each delivery, so statusUrl and the platform
+ * channel follow a config reload; the token and apiUrl are the client's, fixed
+ * at start.
+ */
+export function createSlackNotifier(
+  settings: SlackSettings,
+  context: SlackNotifierContext,
+  clientOptions: Omit<SlackClientOptions, 'logger'> = {},
+  live?: () => Pick<SlackSettings, 'statusUrl' | 'platformChannel'>,
+): SlackNotifier {
   const client = createSlackClient(settings, { ...clientOptions, logger: context.logger });
-  return new SlackNotifier({ client, ...context, settings });
+  return new SlackNotifier({ client, ...context, settings: live ?? settings });
 }

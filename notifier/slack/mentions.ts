@@ -15,7 +15,6 @@ export class MentionResolver {
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
   private warned = false;
-  private noScope = false;
 
   constructor(
     private readonly client: WebClient,
@@ -35,7 +34,6 @@ export class MentionResolver {
   }
 
   private async refresh(): Promise<void> {
-    if (this.noScope) return;
     if (this.groups && this.now() - this.loadedAt < this.ttlMs) return;
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
@@ -48,7 +46,9 @@ export class MentionResolver {
       this.loadedAt = this.now();
     } catch (err) {
       if (isMissingScope(err)) {
-        this.noScope = true;
+        // Asked again after the TTL: a reinstalled app with the scope is picked up without a restart.
+        this.groups = new Map();
+        this.loadedAt = this.now();
         if (!this.warned) {
           this.warned = true;
           this.logger.warn(

@@ -27,6 +27,7 @@
  * off); a channel or token Slack refuses is noted on the incident, logged
  * once and told to the platform channel, and the notification is given up.
  */
+import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { SlackSettings } from '../../config/slack.js';
 import type { Logger } from '../../core/logger.js';
@@ -35,7 +36,7 @@ import type { RedisKeys } from '../../state/keys.js';
 import type { Redis } from '../../state/redis.js';
 import type { ResultStore } from '../../state/result-store.js';
 import type { Notification } from '../notification.js';
-import type { Notifier } from '../notifier.js';
+import { NotifierError, type Notifier } from '../notifier.js';
 import { renderMessage, renderReply, type Rendered } from './block-kit.js';
 import { compose, type Composed } from './compose.js';
 import { SlackDeliveryStore, type MessageRef } from './delivery-store.js';
@@ -44,6 +45,18 @@ import { MentionResolver } from './mentions.js';
 import { callSlack, SlackApiError, toSlackError, type WebClient } from './web-api.js';
 
 export const METADATA_EVENT = 'meshwatch_notification';
+
+/** Longest one delivery may hold its live message's lock. */
+const LOCK_MS = 30_000;
+/** How long a notification waits when another one is delivering to the same live message. */
+const LOCKED_RETRY_MS = 250;
+/**
+ * A change to a live message not posted yet waits this long once before it
+ * is posted on its own: the alert it changes is usually a job or two ahead
+ * in the queue (an acknowledge right after the alert, recovered right after
+ * degraded), and waiting keeps one message instead of two.
+ */
+const NO_MESSAGE_WAIT_MS = 5_000;
 
 export interface SlackNotifierOptions {
   readonly client: WebClient;
@@ -54,7 +67,8 @@ export interface SlackNotifierOptions {
   readonly engine: IncidentEngine;
   readonly results: ResultStore;
   readonly logger: Logger;
-  readonly settings: Pick<SlackSettings, 'statusUrl' | 'platformChannel'>;
+  /** A function to follow config reloads (statusUrl, platform channel); the token is the client's. */
+  readonly settings: Pick<SlackSettings, 'statusUrl' | 'platformChannel'> | (() => Pick<SlackSettings, 'statusUrl' | 'platformChannel'>);
   /** Messages of a channel searched for a lost post (from its first try on). */
   readonly historyLimit?: number | undefined;
 }
@@ -83,22 +97,27 @@ export class SlackNotifier implements Notifier {
     this.mentions = new MentionResolver(options.client, options.logger);
   }
 
+  private settings(): Pick<SlackSettings, 'statusUrl' | 'platformChannel'> {
+    const given = this.options.settings;
+    return typeof given === 'function' ? given() : given;
+  }
+
   async deliver(n: Notification): Promise<void> {
     if (!n.channel) {
       this.logger.debug({ notification: n.id }, 'notification without a channel: nothing to post');
       return;
     }
     const facts = await gatherFacts(
-      { catalog: this.options.catalog, engine: this.options.engine, results: this.options.results, mentions: this.mentions, statusUrl: this.options.settings.statusUrl },
+      { catalog: this.options.catalog, engine: this.options.engine, results: this.options.results, mentions: this.mentions, statusUrl: this.settings().statusUrl },
       n,
     );
     const composed = compose(facts);
     try {
       await this.apply(n, n.channel, composed);
     } catch (err) {
-      const error = toSlackError(err, 'delivery');
-      if (!error.retryable) await this.giveUp(n, n.channel, error);
-      throw error;
+      // Only Slack's answers are mapped; a Redis error or a bug keeps its own kind (and the queue's attempts).
+      if (err instanceof SlackApiError && !err.retryable) await this.giveUp(n, n.channel, err);
+      throw err;
     }
   }
 
@@ -120,6 +139,20 @@ export class SlackNotifier implements Notifier {
 
   private async apply(n: Notification, channel: string, composed: Composed): Promise<void> {
     const plan = this.plan(n, channel);
+    if (!plan.refKey) return this.applyPlan(n, channel, composed, plan);
+    const token = randomUUID();
+    if (!(await this.store.lock(plan.refKey, token, LOCK_MS))) {
+      // The queue waits, not this worker: delayed like a rate limit, no attempt spent.
+      throw new NotifierError('SLACK_MESSAGE_BUSY', `another notification is being delivered to ${plan.refKey}`, { retryable: true, retryAfterMs: LOCKED_RETRY_MS });
+    }
+    try {
+      await this.applyPlan(n, channel, composed, plan);
+    } finally {
+      await this.store.unlock(plan.refKey, token).catch(() => {});
+    }
+  }
+
+  private async applyPlan(n: Notification, channel: string, composed: Composed, plan: Plan): Promise<void> {
     let ref: MessageRef | undefined;
     if (plan.refKey && plan.mode === 'upsert') {
       ref = await this.store.ref(plan.refKey);
@@ -128,6 +161,9 @@ export class SlackNotifier implements Notifier {
         ref = await this.store.ref(key);
         if (ref) await this.store.setRef(plan.refKey, ref);
       }
+    }
+    if (!ref && plan.mode === 'upsert' && n.transition !== 'opened' && (await this.store.firstWait(n.id, NO_MESSAGE_WAIT_MS * 4))) {
+      throw new NotifierError('SLACK_MESSAGE_NOT_YET', `no message to update for ${plan.refKey} yet; waiting once for it`, { retryable: true, retryAfterMs: NO_MESSAGE_WAIT_MS });
     }
     if (composed.message) {
       const rendered = renderMessage(composed.message);
@@ -146,7 +182,13 @@ export class SlackNotifier implements Notifier {
     if (composed.reply) {
       const rendered = renderReply(composed.reply);
       const thread = ref ?? (plan.refKey ? await this.store.ref(plan.refKey) : undefined);
-      await this.postOnce(`${n.id}.reply`, thread?.channel ?? channel, rendered, n, thread?.ts);
+      try {
+        await this.postOnce(`${n.id}.reply`, thread?.channel ?? channel, rendered, n, thread?.ts);
+      } catch (err) {
+        // The thread's message was deleted: say it in the channel instead.
+        if (!(err instanceof SlackApiError && err.slackError === 'thread_not_found')) throw err;
+        await this.postOnce(`${n.id}.reply-alone`, channel, rendered, n, undefined);
+      }
     }
   }
 
@@ -281,7 +323,7 @@ export class SlackNotifier implements Notifier {
         ? `Slack refuses to post to ${channel} (${error.slackError}): invite the meshwatch app to the channel or fix slackChannel in the config`
         : `Slack refused a message for ${channel}: ${error.message}`;
     this.logger.error({ code: error.code, slackError: error.slackError, channel, incident: n.incident, notification: n.id }, what);
-    const platform = this.options.settings.platformChannel;
+    const platform = this.settings().platformChannel;
     if (error.isAuthProblem || !platform || platform === channel) return;
     const text = `⚠️ meshwatch could not deliver to ${channel}: ${error.slackError ?? error.code}${n.incident ? ` (incident ${n.incident}, ${n.product ?? ''})` : ''}. ${error.isChannelProblem ? 'Invite the app to the channel or fix slackChannel in the config.' : ''}`.trim();
     await callSlack('chat.postMessage', () => this.client.chat.postMessage({ channel: platform, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') } }] })).catch((err: unknown) =>

@@ -286,6 +286,16 @@ export class FakeSlackApi {
     return id ? this.channels.get(id) : undefined;
   }
 
+  /** A person deleted a message (and with it, its thread). */
+  deleteMessage(nameOrId: string, ts: string): void {
+    const channel = this.channel(nameOrId);
+    if (!channel) return;
+    for (let i = channel.messages.length - 1; i >= 0; i--) {
+      const m = channel.messages[i]!;
+      if (m.ts === ts || m.threadTs === ts) channel.messages.splice(i, 1);
+    }
+  }
+
   /** Top-level messages of a channel, oldest first. */
   messages(nameOrId: string): FakeMessage[] {
     return (this.channel(nameOrId)?.messages ?? []).filter((m) => m.threadTs === undefined);
