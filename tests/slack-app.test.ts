@@ -99,6 +99,9 @@ describe('Slack app: slash commands', () => {
     expect(await h.svc.service.subscriptions.store.list()).toEqual([]);
 
     const ok = await h.command('subscribe sales.orders amount domain:marketing', LEAD_SCORING, 'U0BOB');
+    // The acknowledgement is empty and immediate; the answer follows on response_url, to the typer alone.
+    expect(ok.ack).toMatchObject({ status: 200, text: '' });
+    expect((await ok.responded()).response_type).toBe('ephemeral');
     expect(textOf(await ok.responded())).toContain('#lead-scoring is now subscribed to `sales.orders` (columns amount) as `slack.lead-scoring` (domain marketing)');
     const confirmation = await delivered(h, 'subscribed notification', (n) => n.transition === 'subscribed');
     expect(confirmation).toMatchObject({
