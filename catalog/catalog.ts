@@ -33,6 +33,8 @@ export interface ConsumerLink {
  */
 export interface ConsumerSource {
   consumersOf(productId: string): readonly ConsumerLink[];
+  /** The consumer with this id, when the source has it (naming consumers in messages). */
+  consumer?(id: string): Consumer | undefined;
 }
 
 export class UnknownProductError extends MeshwatchError {
@@ -233,6 +235,15 @@ export class Catalog {
   /** The consumer sources beyond config files (Slack subscriptions), for a rebuilt catalog to keep. */
   extraConsumerSources(): readonly ConsumerSource[] {
     return this.sources.slice(1);
+  }
+
+  /** A consumer of the sources beyond config files (Slack subscriptions) by id; config consumers are in `config.consumers`. */
+  extraConsumer(id: string): Consumer | undefined {
+    for (const source of this.sources.slice(1)) {
+      const found = source.consumer?.(id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   consumersOf(productId: string): ConsumerLink[] {

@@ -23,7 +23,8 @@ Usage:
       (--html also writes the run as one self-contained HTML page).
       Exit 0 no failure, 1 a check failed or could not be evaluated, 2 bad config or usage.
   meshwatch impact PRODUCT --config DIR [--columns a,b] [--format text|json]
-      Who is downstream of PRODUCT (if only the given columns broke). Exit 0, 2.
+      Who is downstream of PRODUCT (if only the given columns broke), Slack subscriptions included when
+      Redis (REDIS_URL or redis.url) is reachable. Exit 0, 2.
   meshwatch serve --config DIR [--port N] [--shutdown-timeout 30s]
       Scheduler, workers, notifier and HTTP on one port (env PORT, default 8080): status page (/),
       JSON API (/api/...), /metrics, /healthz, /readyz. Tokens: MESHWATCH_READER_TOKEN, MESHWATCH_OPERATOR_TOKEN.
@@ -46,6 +47,9 @@ Usage:
       Write a config directory from ODCS contracts or dbt manifests (existing files kept without --force). Exit 0, 2.
   meshwatch export odcs --config DIR --out DIR
       Write one ODCS v3.1 contract per product. Exit 0, 2.
+  meshwatch subscriptions export --config DIR [--out FILE|-]
+      Write the Slack subscriptions in Redis as a consumers file (default DIR/consumers/slack-subscriptions.yaml).
+      Exit 0, 2, 1 Redis unreachable.
 
 Every command exits 3 on an internal error (a bug in meshwatch), with one line on stderr.
 
@@ -176,8 +180,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!values.out) throw new UsageError('export needs --out DIR');
         return await (await import('./commands/export.js')).exportCommand({ config: values.config ?? '.', out: values.out }, io);
       }
+      case 'subscriptions': {
+        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'out'], 1);
+        if (wantsHelp) return help(io);
+        if (!positionals[0]) throw new UsageError('subscriptions needs an action: meshwatch subscriptions export --config DIR [--out FILE]');
+        return await (await import('./commands/subscriptions.js')).subscriptionsCommand({ action: positionals[0], config: values.config ?? '.', out: values.out }, io);
+      }
       default:
-        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, preflight, report, import, export (see meshwatch --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, preflight, report, import, export, subscriptions (see meshwatch --help)`);
     }
   } catch (err) {
     return reportError(err, io);

@@ -201,6 +201,7 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
       massMissing: defaults.massMissing,
     },
     platform: raw.platform,
+    approvals: raw.approvals,
     redis: raw.redis,
     history: { results: raw.history.results, maxAgeMs: raw.history.maxAge.ms, incidentRetentionMs: raw.history.incidentRetention.ms },
     escalation: { remindMs: raw.escalation.remind.ms, ...(raw.escalation.escalate === 'off' ? {} : { escalateMs: raw.escalation.escalate.ms }) },
@@ -213,6 +214,7 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
       periodMs: raw.digests?.period.ms ?? 7 * 86_400_000,
     },
     slack: raw.slack,
+    ...(raw.statusUrl !== undefined ? { statusUrl: raw.statusUrl.replace(/\/+$/, '') } : {}),
     domains: raw.domains,
     governance: {
       tierLineage: raw.governance.tierLineage,
@@ -477,9 +479,18 @@ export function sourceFileEntry(ref: SourceFileRef, output: SourceFileOutput, wo
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;
+const SLACK_SECRET_FIELDS = [
+  ['botToken', 'SLACK_BOT_TOKEN'],
+  ['signingSecret', 'SLACK_SIGNING_SECRET'],
+] as const;
 
 /** Secrets never live in config files: they must come from `${ENV}` (files end up in git). */
 function checkSecretsFromEnv(file: string, workspace: WorkspaceFile, fromEnv: ReadonlyMap<string, readonly string[]>, problems: ConfigProblem[]): void {
+  for (const [field, variable] of SLACK_SECRET_FIELDS) {
+    if (workspace.slack?.[field] !== undefined && !fromEnv.has(`slack.${field}`)) {
+      problems.push({ file, path: `slack.${field}`, message: `a secret must come from the environment, e.g. ${field}: \${${variable}} (or set ${variable} and leave it out)` });
+    }
+  }
   const { warehouse } = workspace;
   if (warehouse.type !== 'snowflake') return;
   for (const field of SECRET_FIELDS) {

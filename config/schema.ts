@@ -219,7 +219,19 @@ const sourceEntrySchema = z.union(
 
 export type SourceEntry = z.infer<typeof sourceEntrySchema>;
 
+/** The Slack connection; `botToken` and `signingSecret` only as `${ENV}` references (checked in load.ts). */
+export const slackSettingsSchema = z.strictObject({
+  botToken: secret('a bot token reference like ${SLACK_BOT_TOKEN}').optional(),
+  signingSecret: secret('a signing secret reference like ${SLACK_SIGNING_SECRET}').optional(),
+  /** Slack's Web API base; a proxy or test server speaking the same API. */
+  apiUrl: z.url({ error: (iss) => `expected a URL like https://slack.com/api/, got ${describeValue(iss.input)}` }).optional(),
+});
+
 export const workspaceFileSchema = z.strictObject({
+  /** The status page's public address: messages link `<statusUrl>/products/<id>`. */
+  statusUrl: z
+    .url({ protocol: /^https?$/, error: (iss) => `expected the status page's address like https://meshwatch.example.com, got ${describeValue(iss.input)}` })
+    .optional(),
   warehouse: z.discriminatedUnion('type', [duckdbWarehouse, snowflakeWarehouse], {
     error: (iss) => `expected a warehouse with type duckdb or snowflake, got ${describeValue(iss.input)}`,
   }),
@@ -251,6 +263,21 @@ export const workspaceFileSchema = z.strictObject({
       massMissing: 0.5,
     }),
   platform: z.strictObject({ slackChannel: channel.optional() }).default({}),
+  /** Who decides Slack subscriptions to restricted products, and where the requests go. */
+  approvals: z
+    .strictObject({
+      /** Where approval requests are posted; default: the producer domain's channel. */
+      channel: channel.optional(),
+      /** Slack user ids (U…/W…), user group ids (S…) or user group handles (@data-governance); none: the producer domain's on-call group. */
+      approvers: z
+        .array(
+          nonEmpty('a Slack user id, user group id or @user-group handle').refine((s) => /^(@[\w.-]+|[UWS][A-Z0-9]{6,})$/.test(s), {
+            error: (iss) => `expected a Slack user id like U0123ABCD, a user group id like S0123ABCD or a user group handle like "@data-governance", got ${describeValue(iss.input)}`,
+          }),
+        )
+        .default([]),
+    })
+    .default({ approvers: [] }),
   /** Redis for `meshwatch serve` and `meshwatch incident`; REDIS_URL in the environment wins. */
   redis: z
     .strictObject({
@@ -292,8 +319,8 @@ export const workspaceFileSchema = z.strictObject({
       enabled: z.boolean().default(true),
     })
     .optional(),
-  /** Slack connection settings; read by the Slack app, kept opaque here. */
-  slack: z.record(z.string(), z.unknown()).optional(),
+  /** Slack connection settings; SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL win (config/slack.ts). */
+  slack: slackSettingsSchema.optional(),
   domains: z
     .array(domainSchema, { error: (iss) => `expected a list of domains, got ${describeValue(iss.input)}` })
     .min(1, { error: 'expected at least one domain' }),

@@ -86,7 +86,11 @@ export interface Workspace {
   readonly digests: DigestSettings;
   readonly defaults: Defaults;
   readonly platform: { readonly slackChannel?: string | undefined };
-  readonly slack?: Record<string, unknown> | undefined;
+  /** Restricted products' subscription approvals (see the Slack app). */
+  readonly approvals: { readonly channel?: string | undefined; readonly approvers: readonly string[] };
+  readonly slack?: WorkspaceFile['slack'] | undefined;
+  /** The status page's public address, without a trailing slash. */
+  readonly statusUrl?: string | undefined;
   readonly domains: readonly Domain[];
   readonly governance: GovernanceSettings;
   readonly breakingChanges: readonly RemovedProductAck[];

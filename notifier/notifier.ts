@@ -20,7 +20,11 @@ export interface Notifier {
 }
 
 export class NotifierError extends MeshwatchError {
-  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+  /** The receiver asked to wait this long (Slack's Retry-After): the worker delays the job instead of backing off. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown; retryAfterMs?: number | undefined }) {
     super(code, message, { origin: 'operational', retryable: options.retryable, cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -139,6 +139,54 @@ export class NotificationPlanner {
       }
     }
 
+    out.push(...(await this.tellChannels(wanted, records, opId, at)));
+    for (const id of folds) await this.engine.clearChannels(id);
+    return out;
+  }
+
+  /**
+   * Consumers that joined (a Slack subscription) while incidents are open:
+   * each open incident of `product` or of a product upstream of it that
+   * reaches one of `consumerIds` tells the consumer's channel at once, as
+   * the tick would have (`opened`, or `updated` when the channel already has
+   * a message about that root incident).
+   */
+  async planConsumerJoin(consumerIds: readonly string[], product: string, opId: string, at: string): Promise<Notification[]> {
+    const wanted = new Map<string, Map<string, Wanted>>();
+    const records = new Map<string, IncidentRecord>();
+    const joined = new Set(consumerIds);
+    const seen = new Set<string>([product]);
+    const queue = [product];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      for (const up of this.catalog.upstreamOf(current)) {
+        if (seen.has(up)) continue;
+        seen.add(up);
+        queue.push(up);
+      }
+    }
+    for (const id of [...seen].sort()) {
+      const record = await this.engine.currentOf(id);
+      if (!record || record.state === 'resolved' || !this.catalog.products.has(record.product)) continue;
+      const root = record.root === record.id ? record : await this.engine.get(record.root);
+      if (!root || root.state === 'resolved') continue;
+      records.set(root.id, root);
+      for (const consumer of impactOf(this.catalog, record.product, record.brokenColumns).consumers) {
+        if (!joined.has(consumer.id) || !consumer.channel) continue;
+        let byChannel = wanted.get(root.id);
+        if (!byChannel) wanted.set(root.id, (byChannel = new Map()));
+        let entry = byChannel.get(consumer.channel);
+        if (!entry) byChannel.set(consumer.channel, (entry = { consumers: {}, products: [], adopt: false, folded: [] }));
+        entry.consumers[consumer.id] = [...new Set([...(entry.consumers[consumer.id] ?? []), ...(consumer.columns ?? [])])];
+        if (!entry.products.includes(record.product)) entry.products.push(record.product);
+      }
+    }
+    return this.tellChannels(wanted, records, opId, at);
+  }
+
+  /** What each consumer channel must hear, merged into its root incident's record, as notifications. */
+  private async tellChannels(wanted: Map<string, Map<string, Wanted>>, records: ReadonlyMap<string, IncidentRecord>, opId: string, at: string): Promise<Notification[]> {
+    const out: Notification[] = [];
     for (const [rootId, byChannel] of wanted) {
       const root = records.get(rootId)!;
       for (const [channel, entry] of [...byChannel.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -159,7 +207,6 @@ export class NotificationPlanner {
         });
       }
     }
-    for (const id of folds) await this.engine.clearChannels(id);
     return out;
   }
 
@@ -219,7 +266,7 @@ export class NotificationPlanner {
     return Object.entries(consumers)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([id, columns]) => {
-        const c = this.consumerById.get(id);
+        const c = this.consumerById.get(id) ?? this.catalog.extraConsumer(id);
         const domain = c ? this.catalog.domain(c.domain) : undefined;
         return { id, ...(c ? { domain: c.domain } : {}), ...(domain?.businessUnit ? { businessUnit: domain.businessUnit } : {}), columns: [...columns] };
       });

@@ -3,8 +3,15 @@
  * once: the delivered marker (keyed by the notification's deterministic id)
  * is checked before sending and set right after, and the job lock keeps two
  * replicas from sending the same job at once.
+ *
+ * Waiting is the queue's job, never the notifier's: an error carrying
+ * `retryAfterMs` (Slack's 429 Retry-After) moves the job to delayed for that
+ * long without spending an attempt, so the worker's slot is free meanwhile;
+ * other retryable errors back off exponentially, and after the last attempt
+ * keep being tried every `maxBackoffMs` (a Slack outage longer than the
+ * backoff must not lose the message). Non-retryable errors fail the job.
  */
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { MeshwatchError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import { notificationSchema } from '../notifier/notification.js';
@@ -18,9 +25,13 @@ export interface NotifyDeps {
   readonly notifier: () => Notifier;
   readonly retentionMs: number;
   readonly metrics?: Metrics | undefined;
+  /** Retry interval once the attempts are used up; default 5 min. */
+  readonly maxBackoffMs?: number | undefined;
+  /** Scales Retry-After (tests); default 1. */
+  readonly retryAfterScale?: number | undefined;
 }
 
-export async function runNotifyJob(deps: NotifyDeps, job: Job): Promise<'delivered' | 'already delivered'> {
+export async function runNotifyJob(deps: NotifyDeps, job: Job, token?: string): Promise<'delivered' | 'already delivered'> {
   const parsed = notificationSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`notify job ${job.id} has invalid data: ${parsed.error.message}`);
   const notification = parsed.data;
@@ -37,6 +48,16 @@ export async function runNotifyJob(deps: NotifyDeps, job: Job): Promise<'deliver
     const giveUp = (err instanceof MeshwatchError && !err.retryable) || lastAttempt;
     deps.metrics?.notification(notifier.name, giveUp ? 'failed' : 'retry');
     if (err instanceof MeshwatchError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    if (token && typeof retryAfterMs === 'number') {
+      await job.moveToDelayed(Date.now() + Math.ceil(retryAfterMs * (deps.retryAfterScale ?? 1)), token);
+      throw new DelayedError();
+    }
+    // Only a failure known to be the receiver's passing trouble is kept alive; a bug fails after its attempts.
+    if (token && err instanceof MeshwatchError && err.retryable && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      await job.moveToDelayed(Date.now() + (deps.maxBackoffMs ?? 300_000), token);
+      throw new DelayedError();
+    }
     throw err;
   }
   deps.metrics?.notification(notifier.name, 'delivered');

@@ -3,6 +3,7 @@
  * and the status page later): the transition in Redis, then its
  * notifications on the notify queue, which the service's workers deliver.
  */
+import type { Queue } from 'bullmq';
 import type { Catalog } from '../catalog/catalog.js';
 import { NotificationPlanner } from '../notifier/plan.js';
 import { IncidentEngine, type IncidentChange, type Operation } from '../state/incident-engine.js';
@@ -17,7 +18,8 @@ export interface OperationResult {
 }
 
 export async function operateIncident(
-  deps: { redis: Redis; prefix: string; catalog: Catalog; retentionMs: number; historyRetentionMs?: number | undefined },
+  /** `notify`: the service's notify queue (the Slack app); without it a queue is opened for the call (the CLI). */
+  deps: { redis: Redis; prefix: string; catalog: Catalog; retentionMs: number; historyRetentionMs?: number | undefined; notify?: Queue | undefined },
   id: string,
   operation: Operation,
   by: string,
@@ -28,6 +30,10 @@ export async function operateIncident(
   const engine = new IncidentEngine(deps.redis, keys, deps.retentionMs, deps.historyRetentionMs ?? deps.catalog.config.workspace.history.incidentRetentionMs);
   const change = await engine.operate(id, operation, by, now.getTime(), until?.getTime());
   const notifications = await new NotificationPlanner(deps.catalog, engine).plan(change, `op-${id}-${change.seq}`, now.toISOString());
+  if (deps.notify) {
+    await enqueueNotifications(deps.notify, notifications, DEFAULT_TUNING);
+    return { change, notifications: notifications.length };
+  }
   const queues = createQueues(deps.redis, deps.prefix);
   try {
     await enqueueNotifications(queues.notify, notifications, DEFAULT_TUNING);

@@ -22,9 +22,23 @@ export interface JobTuning {
   readonly tickBackoffMs: number;
   readonly notifyAttempts: number;
   readonly notifyBackoffMs: number;
+  /**
+   * After the last attempt, a notification that failed for a retryable reason
+   * (Slack down) is tried again every this long instead of being dropped.
+   */
+  readonly notifyMaxBackoffMs: number;
+  /** Scales a receiver's Retry-After (1 in production; tests shrink it). */
+  readonly retryAfterScale: number;
 }
 
-export const DEFAULT_TUNING: JobTuning = { tickAttempts: 3, tickBackoffMs: 5_000, notifyAttempts: 10, notifyBackoffMs: 1_000 };
+export const DEFAULT_TUNING: JobTuning = {
+  tickAttempts: 3,
+  tickBackoffMs: 5_000,
+  notifyAttempts: 10,
+  notifyBackoffMs: 1_000,
+  notifyMaxBackoffMs: 300_000,
+  retryAfterScale: 1,
+};
 
 export const KEEP = {
   completed: { age: 3_600, count: 200 },

@@ -26,6 +26,7 @@ import { createRedis, DEFAULT_PREFIX, maxmemoryPolicy, safeRedisUrl, type Redis 
 import { HEARTBEAT_MS, ReplicaRegistry, type ReplicaInfo } from '../state/replicas.js';
 import { ResultStore } from '../state/result-store.js';
 import { formatNotice } from '../config/notices.js';
+import { SubscriptionCache, SubscriptionStore } from '../state/subscriptions.js';
 import { loadMesh, reloadMesh, type MeshSnapshot } from './config-source.js';
 import { runNotifyJob } from './notify-worker.js';
 import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOptions, type JobTuning } from './queues.js';
@@ -45,6 +46,20 @@ export interface WorkerTuning {
 
 export const DEFAULT_WORKER_TUNING: WorkerTuning = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, notifyPerSecond: 20 };
 
+/** What a notifier built at start may use: the service's own connection and stores. */
+export interface NotifierContext {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  readonly engine: IncidentEngine;
+  readonly results: ResultStore;
+  /** The config in force (it changes on reload). */
+  readonly snapshot: () => MeshSnapshot;
+  readonly logger: Logger;
+}
+
+/** Builds the notifier once config and Redis are there (the Slack notifier needs both). */
+export type NotifierFactory = (context: NotifierContext) => Notifier | Promise<Notifier>;
+
 export interface ServiceOptions {
   readonly configDir: string;
   readonly env: NodeJS.ProcessEnv;
@@ -52,7 +67,7 @@ export interface ServiceOptions {
   readonly redisUrl?: string | undefined;
   /** Key prefix; default `redis.prefix`, else `{meshwatch}`. */
   readonly prefix?: string | undefined;
-  readonly notifier: Notifier;
+  readonly notifier: Notifier | NotifierFactory;
   readonly logger: Logger;
   readonly openWarehouse?: OpenWarehouse | undefined;
   readonly tuning?: Partial<JobTuning> | undefined;
@@ -97,6 +112,7 @@ export class MeshwatchService {
   private readonly abort = new AbortController();
   private lastConfigWarning = '';
   private closing = false;
+  private notifier: Notifier | undefined;
   private readonly logger: Logger;
   private readonly tuning: JobTuning;
   private readonly workerTuning: WorkerTuning;
@@ -106,6 +122,8 @@ export class MeshwatchService {
   results!: ResultStore;
   health!: PlatformHealthStore;
   replicas!: ReplicaRegistry;
+  /** Slack subscriptions: the catalog's consumer source, reloaded from Redis when they change. */
+  subscriptions!: SubscriptionCache;
   url = '';
   prefix = '';
   readonly metrics: Metrics;
@@ -123,6 +141,11 @@ export class MeshwatchService {
 
   get queue(): { checks: Queue; notify: Queue } {
     return this.queues;
+  }
+
+  /** The notifier in use (`log`, `slack`, …), once started. */
+  get notifierName(): string | undefined {
+    return this.notifier?.name;
   }
 
   get connection(): Redis {
@@ -149,6 +172,14 @@ export class MeshwatchService {
     this.results = new ResultStore(this.redis, this.keys);
     this.health = new PlatformHealthStore(this.redis, this.keys);
     this.replicas = new ReplicaRegistry(this.redis, this.keys);
+    const given = this.options.notifier;
+    this.notifier =
+      typeof given === 'function'
+        ? await given({ redis: this.redis, keys: this.keys, engine: this.engine, results: this.results, snapshot: () => this.mesh, logger: this.logger })
+        : given;
+    this.subscriptions = new SubscriptionCache(new SubscriptionStore(this.redis, this.keys, retentionMs), this.mesh.catalog.engine);
+    this.attachSubscriptions(this.mesh);
+    await this.subscriptions.refresh();
     this.queues = createQueues(this.redis, this.prefix);
     for (const queue of [this.queues.checks, this.queues.notify]) {
       queue.on('error', (err: Error) => this.logger.warn({ queue: queue.name, error: err.message }, 'queue connection problem'));
@@ -173,6 +204,11 @@ export class MeshwatchService {
     this.heartbeatTimer.unref();
     if (!this.options.noWorkers) this.startWorkers();
     this.logger.info({ replica: this.replicaId, redis: safeRedisUrl(this.url), prefix: this.prefix, configHash: this.mesh.hash, schedules: this.mesh.schedules.size }, 'meshwatch serve started');
+  }
+
+  /** A catalog built anew (a reload of a config with sources) does not carry the subscriptions' source over by itself. */
+  private attachSubscriptions(mesh: MeshSnapshot): void {
+    if (!mesh.catalog.extraConsumerSources().includes(this.subscriptions.source)) mesh.catalog.addConsumerSource(this.subscriptions.source);
   }
 
   private async waitForRedis(): Promise<void> {
@@ -228,6 +264,7 @@ export class MeshwatchService {
       logger: this.logger,
       signal: this.abort.signal,
       metrics: this.metrics,
+      refreshConsumers: () => this.subscriptions.refresh(),
       ...(this.options.now ? { now: this.options.now } : {}),
     };
     const checksConnection = createRedis(this.url, { name: 'checks-worker', logger: this.logger });
@@ -262,7 +299,20 @@ export class MeshwatchService {
     checks.on('failed', (job: Job | undefined, err: Error) => this.logger.warn({ job: job?.id, attempts: job?.attemptsMade, error: err.message }, 'check job failed'));
     const notify = new Worker(
       NOTIFY_QUEUE,
-      (job: Job) => runNotifyJob({ redis: this.redis, keys: this.keys, notifier: () => this.options.notifier, retentionMs: this.mesh.config.workspace.history.maxAgeMs, metrics: this.metrics }, job),
+      (job: Job, token?: string) =>
+        runNotifyJob(
+          {
+            redis: this.redis,
+            keys: this.keys,
+            notifier: () => this.notifier!,
+            retentionMs: this.mesh.config.workspace.history.maxAgeMs,
+            maxBackoffMs: this.tuning.notifyMaxBackoffMs,
+            retryAfterScale: this.tuning.retryAfterScale,
+            metrics: this.metrics,
+          },
+          job,
+          token,
+        ),
       {
         connection: notifyConnection,
         prefix: this.prefix,
@@ -295,6 +345,7 @@ export class MeshwatchService {
     }
     const previous = this.mesh.hash;
     if (next.config !== this.mesh.config) this.logNotices(next);
+    this.attachSubscriptions(next);
     this.mesh = next;
     await this.reconcile();
     await this.beat();
@@ -385,7 +436,7 @@ export class MeshwatchService {
       if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
       else this.redis.disconnect();
     }
-    await this.options.notifier.close?.();
+    await this.notifier?.close?.();
     return { drained };
   }
 }

@@ -41,6 +41,8 @@ export interface TickDeps {
   readonly logger: Logger;
   /** Aborted when shutdown runs out of time: running statements are cancelled. */
   readonly signal: AbortSignal;
+  /** Reloads consumers kept outside config (Slack subscriptions) before impact is read. */
+  readonly refreshConsumers?: () => Promise<void>;
   readonly now?: () => Date;
   readonly metrics?: Metrics | undefined;
 }
@@ -133,6 +135,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
   if (deps.cost && outcome.cost) await deps.cost.add(now.getTime(), outcome.cost);
   deps.metrics?.cycle(outcome.results, (t1 - t0) / 1000);
+  await deps.refreshConsumers?.();
   const t2 = performance.now();
   const applied = await applyTick(
     { catalog: mesh.catalog, engine: deps.engine, health: deps.health },
@@ -168,6 +171,7 @@ export async function runSweepJob(deps: Pick<TickDeps, 'mesh' | 'engine' | 'noti
   const mesh = deps.mesh();
   const now = deps.now?.() ?? new Date();
   const changes = await deps.engine.sweep(now.getTime(), (product) => escalationPolicyFor(mesh.catalog, product));
+  await deps.refreshConsumers?.();
   const planner = new NotificationPlanner(mesh.catalog, deps.engine);
   const notifications = await planner.planAll(changes, `sweep-${now.getTime()}`, now.toISOString());
   await enqueueNotifications(deps.notify, notifications, deps.tuning);

@@ -1,9 +1,11 @@
 import { Catalog } from '../../catalog/catalog.js';
+import { SubscriptionSource } from '../../catalog/subscription-source.js';
 import { impactOf, unknownColumns } from '../../catalog/impact.js';
 import { UsageError } from '../../core/errors.js';
 import { loadConfig } from '../../sources/load-config.js';
 import { formatImpactText, summarizeImpact } from '../format-impact.js';
 import { EXIT, type CliIo } from '../io.js';
+import { readSubscriptions } from '../subscriptions.js';
 
 export interface ImpactOptions {
   readonly product: string;
@@ -15,6 +17,14 @@ export interface ImpactOptions {
 export async function impactCommand(options: ImpactOptions, io: CliIo): Promise<number> {
   const config = await loadConfig(options.config, { env: io.env, now: io.now() });
   const catalog = new Catalog(config);
+  // Config errors and unknown products first: they need no Redis.
+  catalog.product(options.product);
+  const subscriptions = await readSubscriptions(config, io);
+  if (subscriptions && subscriptions.length > 0) {
+    const source = new SubscriptionSource(catalog.engine);
+    source.replace(subscriptions);
+    catalog.addConsumerSource(source);
+  }
   if (options.columns) {
     const unknown = unknownColumns(catalog, options.product, options.columns);
     if (unknown === undefined) io.stderr(`meshwatch: note: ${options.product} declares no schema, so --columns cannot be checked against it\n`);

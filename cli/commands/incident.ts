@@ -1,4 +1,5 @@
 import { Catalog } from '../../catalog/catalog.js';
+import { SubscriptionSource } from '../../catalog/subscription-source.js';
 import { loadConfig } from '../../sources/load-config.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
@@ -6,6 +7,7 @@ import { operateIncident } from '../../scheduler/operations.js';
 import { IncidentEngine, type IncidentRecord, type IncidentState, type Operation } from '../../state/incident-engine.js';
 import { RedisKeys } from '../../state/keys.js';
 import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
+import { SubscriptionStore } from '../../state/subscriptions.js';
 import type { CliIo } from '../io.js';
 
 export interface IncidentOptions {
@@ -63,7 +65,12 @@ export async function incidentCommand(options: IncidentOptions, io: CliIo): Prom
       return 0;
     }
     const until = options.until ? parseUntil(options.until, now) : undefined;
-    const result = await operateIncident({ redis, prefix, catalog: new Catalog(config), retentionMs }, options.id!, operation, options.by!.trim(), now, until);
+    // Subscribed channels are named in the notifications like config consumers.
+    const catalog = new Catalog(config);
+    const subscriptions = new SubscriptionSource(catalog.engine);
+    subscriptions.replace(await new SubscriptionStore(redis, new RedisKeys(prefix), retentionMs).list());
+    catalog.addConsumerSource(subscriptions);
+    const result = await operateIncident({ redis, prefix, catalog, retentionMs }, options.id!, operation, options.by!.trim(), now, until);
     if (options.format === 'json') io.stdout(`${JSON.stringify(result.change)}\n`);
     else io.stdout(`${result.change.incident} ${result.change.transition} by ${options.by!.trim()} (${result.notifications} notification${result.notifications === 1 ? '' : 's'} queued)\n`);
     return 0;

@@ -7,8 +7,12 @@
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { resolveSlackSettings, slackEnabled } from '../../config/slack.js';
+import type { Logger } from '../../core/logger.js';
 import { LogNotifier } from '../../notifier/log-notifier.js';
-import { MeshwatchService, type WorkerTuning } from '../../scheduler/service.js';
+import type { Notifier } from '../../notifier/notifier.js';
+import type { SlackApp } from '../../notifier/slack/app.js';
+import { MeshwatchService, type NotifierContext, type WorkerTuning } from '../../scheduler/service.js';
 import { AccessControl, accessFromEnv } from '../../status/auth.js';
 import { HttpServer, json } from '../../status/http-server.js';
 import { mountStatusRoutes } from '../../status/routes.js';
@@ -34,24 +38,95 @@ function workerTuning(env: NodeJS.ProcessEnv): Partial<WorkerTuning> {
   return lock ? { lockDurationMs: lock, stalledIntervalMs: lock } : {};
 }
 
+/** A proxy URL may carry a user and password: never in the log. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * The Slack app once the service runs: Slack settings come from the loaded
+ * meshwatch.yaml and the environment. Without a bot token and a signing
+ * secret there is no app (requests to /slack/events get 404); the secrets
+ * are never logged. Bolt is imported only then, like the Slack notifier.
+ */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export async function startSlackApp(service: MeshwatchService, env: NodeJS.ProcessEnv, logger: Logger): Promise<SlackApp | undefined> {
+  const settings = resolveSlackSettings(service.snapshot.config.workspace, env);
+  if (!settings.botToken && !settings.signingSecret) return undefined;
+  if (!settings.botToken || !settings.signingSecret) {
+    logger.warn(`the Slack app needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or slack.botToken and slack.signingSecret); ${SLACK_EVENTS_PATH} stays off`);
+    return undefined;
+  }
+  const [{ SlackApp }, { SlackInteractions }, { UsergroupMembers }, { createSlackClient }, { slackInteractionDeps }] = await Promise.all([
+    import('../../notifier/slack/app.js'),
+    import('../../notifier/slack/interactions.js'),
+    import('../../notifier/slack/usergroup-members.js'),
+    import('../../notifier/slack/web-api.js'),
+    import('../../scheduler/slack-deps.js'),
+  ]);
+  const members = new UsergroupMembers(createSlackClient(settings, { logger }));
+  const interactions = new SlackInteractions(slackInteractionDeps(service, { logger, usergroupMembers: (group) => members.members(group) }));
+  logger.info({ path: SLACK_EVENTS_PATH }, 'Slack app listening for slash commands and buttons');
+  return new SlackApp({ signingSecret: settings.signingSecret, botToken: settings.botToken, apiUrl: settings.apiUrl, logger }, interactions);
+}
+
+/**
+ * Slack when a bot token is configured (SLACK_BOT_TOKEN or slack.botToken),
+ * else the log notifier. Chosen once config is loaded; the Slack notifier is
+ * imported only then, so serve without Slack never loads @slack/web-api.
+ */
+async function chooseNotifier(context: NotifierContext, io: CliIo, logger: Logger): Promise<Notifier> {
+  const workspace = context.snapshot().config.workspace;
+  const settings = resolveSlackSettings(workspace, io.env);
+  if (!slackEnabled(settings)) {
+    logger.info({ notifier: 'log' }, 'no Slack bot token (SLACK_BOT_TOKEN or slack.botToken): notifications go to the log notifier');
+    return new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
+  }
+  const { createSlackNotifier } = await import('../../notifier/slack/index.js');
+  logger.info({ notifier: 'slack', apiUrl: withoutCredentials(settings.apiUrl) }, 'notifications go to Slack');
+  return createSlackNotifier(settings, {
+    redis: context.redis,
+    keys: context.keys,
+    engine: context.engine,
+    results: context.results,
+    catalog: () => context.snapshot().catalog,
+    retentionMs: workspace.history.maxAgeMs,
+    logger,
+  }, {}, () => resolveSlackSettings(context.snapshot().config.workspace, io.env));
+}
+
 export async function serveCommand(options: ServeOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
   const port = portOf(options.port ?? io.env.PORT);
   const shutdownMs = options.shutdownTimeout === undefined ? 30_000 : parseDuration(options.shutdownTimeout);
   if (shutdownMs === undefined) throw new UsageError(`--shutdown-timeout must be a duration like 30s, got "${options.shutdownTimeout}"`);
   const logger = createLogger({ level: io.env.MESHWATCH_LOG_LEVEL ?? 'info' });
-  const notifier = new LogNotifier(io.env.MESHWATCH_NOTIFY_LOG || undefined, io.stdout);
   const tickBackoff = io.env.MESHWATCH_TICK_BACKOFF ? parseDuration(io.env.MESHWATCH_TICK_BACKOFF) : undefined;
   const service = new MeshwatchService({
     configDir: options.config,
     env: io.env,
-    notifier,
+    notifier: (context) => chooseNotifier(context, io, logger),
     logger,
     workers: workerTuning(io.env),
     ...(tickBackoff ? { tuning: { tickBackoffMs: tickBackoff } } : {}),
   });
 
   let started = false;
+  let slack: SlackApp | undefined;
   const http = new HttpServer(logger);
+  http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
+    if (!started) return json(503, { error: 'starting' });
+    if (!slack) return json(404, { error: 'the Slack app is not configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' });
+    slack.handle(req.raw, res);
+    return undefined;
+  });
   http.route('GET', '/healthz', async () => json(200, started ? await service.healthReport() : { status: 'starting', replica: service.replicaId }));
   http.route('GET', '/readyz', async () => {
     const ready = started && (await service.ready());
@@ -77,7 +152,8 @@ export async function serveCommand(options: ServeOptions, io: CliIo, signals: No
   try {
     const bound = await http.listen(port);
     logger.info({ port: bound }, `listening on port ${bound}`);
-    const starting = service.start().then(() => {
+    const starting = service.start().then(async () => {
+      slack = await startSlackApp(service, io.env, logger);
       started = true;
     });
     const first = await Promise.race([starting.then(() => 'started'), stopped]);

@@ -1,0 +1,49 @@
+/**
+ * Slack subscriptions for one-shot commands (`impact`, `subscriptions
+ * export`): read from Redis when one is configured (REDIS_URL, else
+ * `redis.url`) and reachable. The CLI never waits for Redis the way the
+ * service does: unreachable means a note on stderr and an answer without
+ * subscriptions, because an impact answer is still worth having.
+ */
+import type { Subscription } from '../catalog/subscription-source.js';
+import type { MeshConfig } from '../config/types.js';
+import { errorMessage } from '../core/errors.js';
+import { RedisKeys } from '../state/keys.js';
+import { connectRedis, createRedis, DEFAULT_PREFIX, safeRedisUrl } from '../state/redis.js';
+import { SubscriptionStore } from '../state/subscriptions.js';
+import type { CliIo } from './io.js';
+
+const CONNECT_TIMEOUT_MS = 3_000;
+
+export function configuredRedisUrl(config: MeshConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return env.REDIS_URL || config.workspace.redis.url || undefined;
+}
+
+/** The stored subscriptions; undefined when no Redis is configured or it cannot be reached (then a note says so). */
+export async function readSubscriptions(config: MeshConfig, io: CliIo, options: { required?: boolean } = {}): Promise<Subscription[] | undefined> {
+  const url = configuredRedisUrl(config, io.env);
+  if (!url) {
+    if (options.required) io.stderr('meshwatch: note: no Redis configured (REDIS_URL or redis.url in meshwatch.yaml): no subscriptions to read\n');
+    return undefined;
+  }
+  const redis = createRedis(url, { name: 'cli', failFast: true });
+  redis.on('error', () => {});
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([connectRedis(redis, url), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const store = new SubscriptionStore(redis, new RedisKeys(config.workspace.redis.prefix ?? DEFAULT_PREFIX), config.workspace.history.maxAgeMs);
+    return await store.list();
+  } catch (err) {
+    io.stderr(`meshwatch: note: Slack subscriptions not included: cannot reach Redis at ${safeRedisUrl(url)} (${errorMessage(err).replace(/^cannot reach Redis at \S+: /, '')})\n`);
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
