@@ -89,6 +89,18 @@ describe('Slack Web API adapter against the fake server', () => {
     expect(byName).toMatchObject({ code: 'SLACK_CHANNEL_NOT_FOUND', retryable: false });
   });
 
+  it('takes JSON bodies with a bearer token as Slack does, and refuses calls without a token', async () => {
+    const slack = await fake();
+    const call = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${slack.url}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const ok = await call({ authorization: `Bearer ${slack.token}` }, { channel: '#json', text: 'hi', blocks: [{ type: 'divider' }] });
+    expect(ok).toMatchObject({ ok: true, channel: slack.channel('#json')!.id });
+    expect(await call({}, { channel: '#json', text: 'hi' })).toMatchObject({ ok: false, error: 'not_authed' });
+    expect(await call({ authorization: 'Bearer xoxb-nope' }, { channel: '#json', text: 'hi' })).toMatchObject({ ok: false, error: 'invalid_auth' });
+    expect(slack.messages('#json')).toHaveLength(1);
+    expect(slack.callsTo('chat.postMessage').map((c) => c.token)).toEqual([slack.token, undefined, 'xoxb-nope']);
+  });
+
   it('keeps metadata and returns it from history only with include_all_metadata', async () => {
     const slack = await fake();
     const client = createSlackClient({ apiUrl: slack.url, botToken: slack.token });
