@@ -1,14 +1,17 @@
 /**
  * Delivery is pluggable: the notify queue's worker hands each notification to
  * a Notifier. Implementations: the log notifier (the default without Slack),
- * the recording notifier (tests), and the Slack notifier (its own issue).
+ * the recording notifier (tests), and the Slack notifier (slack/).
  *
  * Contract: `deliver` resolves once the notification is out, or rejects with
  * a `NotifierError`. The worker retries retryable errors with backoff and
  * records each delivery in Redis, so `deliver` is called once per
  * notification id except when a process dies between delivering and
- * recording (at-least-once at that one point; a notifier that can look up
- * what it sent, like Slack's message metadata, closes that gap).
+ * recording (at-least-once at that one point; the Slack notifier closes that
+ * gap by looking up the message metadata it attached before posting again).
+ *
+ * A `NotifierError` with `retryAfterMs` delays the job by that long without
+ * spending an attempt (rate limits, a message busy with another delivery).
  */
 import { MeshwatchError } from '../core/errors.js';
 import type { Notification } from './notification.js';

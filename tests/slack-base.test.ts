@@ -89,6 +89,32 @@ describe('Slack Web API adapter against the fake server', () => {
     expect(byName).toMatchObject({ code: 'SLACK_CHANNEL_NOT_FOUND', retryable: false });
   });
 
+  it('takes JSON bodies with a bearer token as Slack does, and refuses calls without a token', async () => {
+    const slack = await fake();
+    const call = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${slack.url}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const ok = await call({ authorization: `Bearer ${slack.token}` }, { channel: '#json', text: 'hi', blocks: [{ type: 'divider' }] });
+    expect(ok).toMatchObject({ ok: true, channel: slack.channel('#json')!.id });
+    expect(await call({}, { channel: '#json', text: 'hi' })).toMatchObject({ ok: false, error: 'not_authed' });
+    expect(await call({ authorization: 'Bearer xoxb-nope' }, { channel: '#json', text: 'hi' })).toMatchObject({ ok: false, error: 'invalid_auth' });
+    expect(slack.messages('#json')).toHaveLength(1);
+    expect(slack.callsTo('chat.postMessage').map((c) => c.token)).toEqual([slack.token, undefined, 'xoxb-nope']);
+  });
+
+  it('answers chat.postEphemeral, conversations.info, conversations.replies and auth.test', async () => {
+    const slack = await fake();
+    const client = createSlackClient({ apiUrl: slack.url, botToken: slack.token });
+    const channel = slack.addChannel('#eph');
+    expect((await client.chat.postEphemeral({ channel: '#eph', user: 'U1', text: 'only you' })).message_ts).toMatch(/^\d+\.\d{6}$/);
+    expect(await callSlack('chat.postEphemeral', () => client.chat.postEphemeral({ channel: '#eph', user: '', text: 'x' })).catch((e: unknown) => e)).toMatchObject({ slackError: 'user_not_found' });
+    expect((await client.conversations.info({ channel: channel.id })).channel).toMatchObject({ id: channel.id, name: 'eph', is_member: true });
+    const parent = await client.chat.postMessage({ channel: channel.id, text: 'parent' });
+    await client.chat.postMessage({ channel: channel.id, text: 'reply', thread_ts: parent.ts! });
+    expect((await client.conversations.replies({ channel: channel.id, ts: parent.ts! })).messages?.map((m) => m.text)).toEqual(['parent', 'reply']);
+    expect(await callSlack('chat.postMessage', () => client.chat.postMessage({ channel: channel.id, text: 'x', thread_ts: '1.000001' })).catch((e: unknown) => e)).toMatchObject({ slackError: 'thread_not_found' });
+    expect(await client.auth.test()).toMatchObject({ ok: true, user_id: 'U0BOT' });
+  });
+
   it('keeps metadata and returns it from history only with include_all_metadata', async () => {
     const slack = await fake();
     const client = createSlackClient({ apiUrl: slack.url, botToken: slack.token });

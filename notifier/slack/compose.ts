@@ -12,7 +12,11 @@ import type { Tier } from '../../config/types.js';
 import { plural } from '../../core/text.js';
 import type { Notification } from '../notification.js';
 import { SLACK_ACTIONS } from './actions.js';
+import { approvalMessage, genericMessage, platformMessage, subscriptionMessage } from './compose-notices.js';
 import type { Action, Inline, Line, ListSection, Mention, MessageModel, ReplyModel } from './message.js';
+import { breakPhrase, identity, owner, productLabel, since, statusButton, statusLink, time, whatBroke, zone } from './wording.js';
+
+export { breakPhrase } from './wording.js';
 
 export interface DomainFacts {
   readonly id: string;
@@ -108,77 +112,6 @@ export interface Composed {
 
 /** Names per business unit before "and K more". */
 export const NAMES_PER_UNIT = 10;
-
-/** `09:14` (and `2026-03-01 09:14` in `since` for another day), in the workspace's time zone. */
-function parts(iso: string, timeZone: string): { day: string; clock: string } | undefined {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return undefined;
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const get = (type: string) => f.formatToParts(d).find((p) => p.type === type)?.value ?? '';
-  return { day: `${get('year')}-${get('month')}-${get('day')}`, clock: `${get('hour')}:${get('minute')}` };
-}
-
-function time(iso: string | undefined, timeZone = 'UTC'): string {
-  if (!iso) return '?';
-  return parts(iso, timeZone)?.clock ?? iso;
-}
-
-function since(iso: string | undefined, now: string, timeZone = 'UTC'): string {
-  if (!iso) return '?';
-  const at = parts(iso, timeZone);
-  if (!at) return iso;
-  return at.day === parts(now, timeZone)?.day ? at.clock : `${at.day} ${at.clock}`;
-}
-
-/** The zone's name after a time: `UTC`, `Europe/Berlin`. */
-function zone(timeZone: string | undefined): string {
-  return timeZone ?? 'UTC';
-}
-
-function productLabel(p: ProductFacts | undefined, fallback: string | null): string {
-  return p?.id ?? fallback ?? 'unknown product';
-}
-
-function owner(p: ProductFacts): string {
-  return p.domain.businessUnit ? `${p.domain.name}, ${p.domain.businessUnit}` : p.domain.name;
-}
-
-/** "Vehicle Inventory · Automotive · tier open", the product's name first when it has its own. */
-function identity(p: ProductFacts): string {
-  const name = p.name && p.name !== p.domain.name ? `${p.name} · ` : '';
-  return `${name}${p.domain.name}${p.domain.businessUnit ? ` · ${p.domain.businessUnit}` : ''} · tier ${p.tier}`;
-}
-
-/** "is stale", "changed its schema", … from the failing checks. */
-export function breakPhrase(checks: readonly string[]): string {
-  const phrases: string[] = [];
-  if (checks.includes('freshness')) phrases.push('is stale');
-  if (checks.includes('table') || checks.includes('exists')) phrases.push('is missing');
-  if (checks.includes('schema')) phrases.push('changed its schema');
-  const contract = checks.filter((c) => c.startsWith('contract.'));
-  if (contract.length === 1) phrases.push(`fails ${contract[0]}`);
-  else if (contract.length > 1) phrases.push(`fails ${contract.length} contract checks`);
-  const rest = checks.filter((c) => c !== 'freshness' && c !== 'schema' && c !== 'table' && c !== 'exists' && !c.startsWith('contract.'));
-  if (rest.length > 0) phrases.push(`fails ${rest.join(', ')}`);
-  if (phrases.length === 0) return 'is broken';
-  return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
-}
-
-/** A missing table fails every check at once: say that, not "stale, changed its schema and fails 5 contract checks". */
-function whatBroke(facts: MessageFacts, checks: readonly string[]): string {
-  const f = facts.failures;
-  if (f.length > 0 && f.every((x) => /^table .+ does not exist/.test(x.message))) return 'is missing (its table does not exist)';
-  return breakPhrase(checks);
-}
-
-function statusLink(facts: MessageFacts, productId: string | undefined): string | undefined {
-  return facts.statusUrl && productId ? `${facts.statusUrl}/products/${encodeURIComponent(productId)}` : undefined;
-}
-
-function statusButton(facts: MessageFacts, productId: string | undefined): Action[] {
-  const url = statusLink(facts, productId);
-  return url ? [{ id: SLACK_ACTIONS.openStatusPage, label: 'Open status page', url }] : [];
-}
 
 function incidentButtons(incident: string): Action[] {
   const value = JSON.stringify({ incident });
@@ -389,120 +322,6 @@ function lifecycleReply(facts: MessageFacts, audience: string): ReplyModel {
     default:
       return { kind: `${n.transition}_reply`, lines: [[`${n.transition}`, ...by]] };
   }
-}
-
-function platformMessage(facts: MessageFacts): Composed {
-  const n = facts.notification;
-  if (n.transition === 'recovered') {
-    const message: MessageModel = {
-      kind: 'platform_recovered',
-      tone: 'recovered',
-      title: 'meshwatch recovered: checks are evaluated again',
-      summary: [[`Recovered at ${time(n.at, facts.timezone)} ${zone(facts.timezone)}.`]],
-      sections: [],
-      actions: [],
-    };
-    return { message, reply: { kind: 'platform_recovered_reply', lines: [[`Recovered at ${time(n.at, facts.timezone)} ${zone(facts.timezone)}; incidents and consumer alerts are reliable again.`]] } };
-  }
-  return {
-    message: {
-      kind: 'platform_degraded',
-      tone: 'platform',
-      title: 'meshwatch is degraded: checks cannot be evaluated',
-      summary: [[n.reason ?? 'the warehouse did not answer'], ['Consumers are not told about checks that could not be evaluated; incidents may open late.']],
-      sections: [],
-      status: [{ strong: 'Since' }, ` ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
-      actions: [],
-    },
-  };
-}
-
-function subscriptionMessage(facts: MessageFacts): Composed {
-  const n = facts.notification;
-  const s = n.subscription;
-  const product = s?.product ?? n.product ?? 'a product';
-  const cols = s && s.columns.length > 0 ? `, columns ${s.columns.join(', ')}` : '';
-  const subscribed = n.transition === 'subscribed';
-  return {
-    message: {
-      kind: n.transition,
-      tone: 'info',
-      title: subscribed ? `Subscribed to ${product}` : `Unsubscribed from ${product}`,
-      summary: [
-        [
-          ...(s ? [{ channel: s.channel } as Inline] : ['This channel']),
-          subscribed ? ` now hears about breakage of ${product}${cols}` : ` no longer hears about ${product}`,
-          s ? ` (as consumer ${s.consumer}${s.domain ? ` in ${s.domain}` : ''})` : '',
-          '.',
-        ],
-        ...(s?.requestedBy ? [['By ', { user: s.requestedBy }] as Line] : []),
-      ],
-      sections: [],
-      actions: statusButton(facts, product),
-    },
-  };
-}
-
-function approvalMessage(facts: MessageFacts): Composed {
-  const n = facts.notification;
-  const a = n.approval;
-  const product = a?.product ?? n.product ?? 'a product';
-  const cols = a && a.columns.length > 0 ? `, columns ${a.columns.join(', ')}` : '';
-  const tier = facts.product?.tier ?? 'restricted';
-  if (n.transition === 'approval_requested') {
-    return {
-      message: {
-        kind: 'approval_request',
-        tone: 'lock',
-        title: `${a?.requesterChannel ?? 'A channel'} asks to subscribe to ${product} (${tier})${cols}`,
-        summary: [['Requested by ', { user: a?.requestedBy ?? 'someone' }, a?.domain ? ` (${a.domain})` : ''], ['Only the listed approvers (or the domain’s on-call group) can decide.']],
-        sections: [],
-        actions: a
-          ? [
-              { id: SLACK_ACTIONS.approve, label: 'Approve', value: JSON.stringify({ request: a.request }), style: 'primary' },
-              { id: SLACK_ACTIONS.deny, label: 'Deny', value: JSON.stringify({ request: a.request }), style: 'danger' },
-            ]
-          : [],
-        footer: [`meshwatch · request ${a?.request ?? ''}`],
-      },
-    };
-  }
-  const approved = a?.decision === 'approved';
-  const line: Line = [
-    `The request of ${a?.requesterChannel ?? 'this channel'} to subscribe to ${product}${cols} was `,
-    { strong: approved ? 'approved' : 'denied' },
-    ...(a?.decidedBy ? [' by ', { user: a.decidedBy } as Inline] : []),
-    a?.decidedAt ? ` at ${time(a.decidedAt, facts.timezone)}` : '',
-    approved ? '; the channel is subscribed.' : '.',
-  ];
-  return {
-    message: { kind: 'approval_decided', tone: approved ? 'recovered' : 'info', title: `Subscription to ${product} ${approved ? 'approved' : 'denied'}`, summary: [line], sections: [], actions: [] },
-  };
-}
-
-/** Any transition this renderer does not know: still said plainly, never a crash. */
-function genericMessage(facts: MessageFacts): Composed {
-  const n = facts.notification;
-  const about = n.product ?? n.incident ?? 'meshwatch';
-  return {
-    message: {
-      kind: 'generic',
-      tone: 'info',
-      title: `${about}: ${n.transition.replaceAll('_', ' ')}`,
-      summary: [
-        [
-          n.incident ? `Incident ${n.incident}` : '',
-          n.state ? `${n.incident ? ', ' : ''}state ${n.state}` : '',
-          n.by ? ' by ' : '',
-          ...(n.by ? [{ user: n.by } as Inline] : []),
-          n.reason ? ` · ${n.reason}` : '',
-        ].filter((x) => x !== ''),
-      ].filter((l) => l.length > 0),
-      sections: [],
-      actions: statusButton(facts, n.product ?? undefined),
-      footer: [`meshwatch · ${n.transition} · ${time(n.at, facts.timezone)} ${zone(facts.timezone)}`],
-    },
-  };
 }
 
 const INCIDENT_TRANSITIONS = new Set(['opened', 'updated', 'acknowledged', 'snoozed', 'unsnoozed', 'resolved', 'reminder']);
