@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { subscriptionConsumers } from '../../catalog/subscription-source.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../sources/load-config.js';
 import { consumersFileSchema } from '../../config/schema.js';
 import { MeshwatchError, UsageError } from '../../core/errors.js';
 import { EXIT, type CliIo } from '../io.js';
