@@ -17,7 +17,11 @@ import { loadConfig, loadConfigWithDangling } from '../config/load.js';
 import type { Consumer } from '../config/types.js';
 import { diffConfigs } from '../preflight/diff.js';
 import { runPreflight } from '../preflight/preflight.js';
+import { RedisKeys } from '../state/keys.js';
+import { createRedis } from '../state/redis.js';
+import { SubscriptionStore } from '../state/subscriptions.js';
 import { cli, REPO } from './support/cli.js';
+import { deletePrefix, redisUrl, testPrefix } from './support/redis.js';
 import { WORKSPACE, writeConfigDir } from './support/config-dir.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -252,6 +256,40 @@ describe('impact of breaking changes', () => {
     const { config, dangling } = await loadConfigWithDangling(next, { env: {}, now: NOW });
     const report = runPreflight({ base: await loadConfig(base, { env: {} }), next: config, dangling, now: NOW, consumerSources: [subscriptions] });
     expect(report.breaking[0]!.impact!.consumers.map((c) => c.id)).toEqual(['marketing.mailer', 'crm.ops', 'finance.slack-sub']);
+  });
+
+  it('preflight reads the Slack subscriptions in Redis: the subscribed channel is named as hurt; unreachable Redis is a note and the run goes on', async () => {
+    const prefix = testPrefix('preflight-subs');
+    const url = redisUrl();
+    cleanups.push(() => deletePrefix(url, prefix));
+    const withPrefix = (f: Record<string, string>) => ({ ...f, 'meshwatch.yaml': `${f['meshwatch.yaml']!}redis: { prefix: "${prefix}" }\n` });
+    const { base, next } = await pair((f) => withPrefix(replaceIn(f, 'products/customers.yaml', '    - { name: consent, type: BOOLEAN, nullable: false }\n', '')));
+    const redis = createRedis(url, { name: 'test' });
+    try {
+      const store = new SubscriptionStore(redis, new RedisKeys(prefix), 86_400_000);
+      const sub = { consumer: 'slack.lead-scoring', domain: 'marketing', channel: '#lead-scoring', channelId: 'C0LEADSCO', channelName: 'lead-scoring', requestedBy: 'U0BOB', at: '2026-02-28T10:00:00.000Z' };
+      await store.put({ ...sub, product: 'crm.customers', columns: ['consent'] });
+      // Another channel reading only email is not hurt by the removed consent column.
+      await store.put({ ...sub, consumer: 'slack.mail-ops', channel: '#mail-ops', channelId: 'C0MAILOPS', channelName: 'mail-ops', product: 'crm.customers', columns: ['email'] });
+    } finally {
+      redis.disconnect();
+    }
+    const run = await cli(['preflight', '--config', next, '--base', base, '--format', 'json'], { now: NOW, env: { REDIS_URL: url } });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { breaking: Array<{ impact: { consumers: Array<{ id: string; domain: string; businessUnit: string; channel?: string }> } }> };
+    const hurt = report.breaking[0]!.impact.consumers;
+    expect(hurt.map((c) => c.id)).toEqual(expect.arrayContaining(['marketing.mailer', 'crm.ops', 'slack.lead-scoring']));
+    expect(hurt.map((c) => c.id)).not.toContain('slack.mail-ops');
+    expect(hurt.find((c) => c.id === 'slack.lead-scoring')).toMatchObject({ domain: 'marketing', businessUnit: 'Marketing' });
+    const text = await cli(['preflight', '--config', next, '--base', base], { now: NOW, env: { REDIS_URL: url } });
+    expect(text.stdout).toContain('slack.lead-scoring');
+    expect(text.stderr).not.toContain('Slack subscriptions not included');
+
+    // Redis down: a note, and the config's consumers still decide the exit code.
+    const down = await cli(['preflight', '--config', next, '--base', base, '--format', 'json'], { now: NOW, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Slack subscriptions not included: cannot reach Redis at redis://127.0.0.1:1');
+    expect(JSON.stringify(JSON.parse(down.stdout))).not.toContain('slack.lead-scoring');
   });
 
   it('bad input exits 2: no --base, a base that is neither a directory nor a revision, an unknown format', async () => {

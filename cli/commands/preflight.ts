@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Catalog, type ConsumerSource } from '../../catalog/catalog.js';
+import { SubscriptionSource } from '../../catalog/subscription-source.js';
 import { ConfigError, formatProblem } from '../../config/errors.js';
 import { formatNotice } from '../../config/notices.js';
 import { loadConfigWithDangling } from '../../sources/load-config.js';
@@ -10,6 +11,7 @@ import { materializeBase } from '../../preflight/base.js';
 import { runPreflight } from '../../preflight/preflight.js';
 import { formatPreflightMarkdown, formatPreflightText, preflightJson } from '../format-preflight.js';
 import { EXIT, type CliIo } from '../io.js';
+import { readSubscriptions } from '../subscriptions.js';
 
 export interface PreflightOptions {
   readonly config: string;
@@ -23,14 +25,19 @@ export interface PreflightOptions {
 }
 
 /**
- * Injection point for Slack subscriptions: when the subscription store is
- * in Redis (issue 11, branch slack-app), connect with `failFast` to REDIS_URL
- * or `redis.url`, and return its ConsumerSource here; when Redis cannot be
- * reached, say so on stderr and go on with the config's consumers. Until the
- * store exists there is nothing to read.
+ * Slack subscriptions of the mesh as a consumer source, read from the
+ * subscription store when Redis is configured (REDIS_URL, else `redis.url`)
+ * and reachable, as `meshwatch impact` reads them: a channel that subscribed
+ * to a column counts as one of its readers. Unreachable Redis is a note on
+ * stderr (readSubscriptions says it) and preflight goes on with the config's
+ * consumers: a CI job without Redis still gets its answer.
  */
-export async function slackSubscriptionSources(_config: MeshConfig, _io: CliIo): Promise<ConsumerSource[]> {
-  return [];
+export async function slackSubscriptionSources(config: MeshConfig, io: CliIo): Promise<ConsumerSource[]> {
+  const subscriptions = await readSubscriptions(config, io);
+  if (!subscriptions || subscriptions.length === 0) return [];
+  const source = new SubscriptionSource(new Catalog(config).engine);
+  source.replace(subscriptions);
+  return [source];
 }
 
 /** --base-manifest replaces the manifest of the base's one dbt source (target/ is rarely committed). */
