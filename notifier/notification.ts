@@ -88,6 +88,8 @@ export const digestSchema = z.object({
       open: z.number(),
       topProducts: z.array(digestProduct),
       cost: z.object({ statements: z.number(), seconds: z.number() }).optional(),
+      /** Products of this domain whose tier review is due (told in their own `tier_review` notification). */
+      tierReviewsDue: z.number().optional(),
     })
     .optional(),
   /** consumer: what broke you, who owns it, how fast they fixed it. */
@@ -122,6 +124,33 @@ export const digestSchema = z.object({
 });
 
 export type Digest = z.infer<typeof digestSchema>;
+
+/**
+ * A tier review notification's content (transition `tier_review`): sent to
+ * each producer domain beside its weekly digest, one line per product past
+ * due, as `tierReviewsDue` (catalog/tier-review.ts) computes it at the
+ * digest's due time.
+ */
+export const tierReviewSchema = z.object({
+  domain: z.string(),
+  products: z.array(
+    z.object({
+      product: z.string(),
+      tier: z.string(),
+      tierJustification: z.string().optional(),
+      file: z.string(),
+      /** governance.repoUrl + file, when repoUrl is set. */
+      link: z.string().optional(),
+      lastReviewedAt: z.string().optional(),
+      reviewedBy: z.string().optional(),
+      reviewSource: z.enum(['file', 'recorded', 'never']),
+      dueAt: z.string().optional(),
+      overdueDays: z.number(),
+    }),
+  ),
+});
+
+export type TierReviewContent = z.infer<typeof tierReviewSchema>;
 
 export const notificationSchema = z.object({
   type: z.literal('notification'),
@@ -168,6 +197,8 @@ export const notificationSchema = z.object({
     .optional(),
   /** digest: the content (see digestSchema). */
   digest: digestSchema.optional(),
+  /** tier_review: a producer domain's products whose tier review is due (catalog/tier-review.ts), with the "tier still right" button each. */
+  tierReview: tierReviewSchema.optional(),
   /** subscribed / unsubscribed: the Slack subscription this is about. */
   subscription: z
     .object({

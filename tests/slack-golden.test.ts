@@ -8,7 +8,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderedAsText, renderMessage, renderReply, type Rendered } from '../notifier/slack/block-kit.js';
+import { SLACK_ACTIONS } from '../notifier/slack/actions.js';
+import { renderedAsText, renderMessage, renderReply, replaceRowButton, type Rendered } from '../notifier/slack/block-kit.js';
+import { tierConfirmedLine } from '../notifier/slack/compose-accountability.js';
 import { compose, NAMES_PER_UNIT, type MessageFacts } from '../notifier/slack/compose.js';
 import { BLOCK_LIMITS, validateBlocks } from './support/fake-slack-api.js';
 import { SAMPLES } from './support/slack-samples.js';
@@ -77,6 +79,82 @@ describe('golden Block Kit per message type', () => {
   });
 });
 
+describe('accountability and governance messages', () => {
+  const json = (name: string) => readFileSync(path.join(DIR, `${name}.json`), 'utf8');
+  const text = (name: string) => readFileSync(path.join(DIR, `${name}.txt`), 'utf8');
+
+  it('digests put the figures in the header and first lines, and cut long lists with "and K more"', () => {
+    const producer = text('digest_producer').split('\n');
+    expect(producer[0]).toContain('Weekly digest for inventory (Automotive): 4 incidents, 61.5 consumer-hours caused');
+    expect(producer[1]).toMatch(/^4 incidents .* 61\.5 consumer-hours of breakage caused \(▲ \+41\.5 against 20 the period before\)/);
+    expect(producer[2]).toMatch(/^Time to acknowledge: 24 min \(p90 54 min\), faster than 36 min; never acknowledged: 1/);
+    expect(text('digest_producer')).toContain('marketing.campaign-6 and 3 more)');
+    expect(text('digest_producer')).toContain('2 products are due a tier review');
+    expect(text('digest_consumer').split('\n')[1]).toMatch(/^3 upstream breakages hurt 3 of your consumers for 47 consumer-hours \(▼ −5 against 52/);
+    expect(text('digest_platform')).toContain('• Automotive → Marketing: 44 consumer-hours, 2 incidents');
+  });
+
+  it('a restricted product of another domain shows its figures but not its checks; the owner\'s own digest shows them', () => {
+    const consumer = json('digest_consumer');
+    expect(consumer).toContain('crm.customers');
+    expect(consumer).toContain('restricted: details are withheld');
+    // The platform channel: every restricted product is withheld, its own domain's too.
+    const platform = text('digest_platform');
+    expect(platform).toMatch(/inventory\.dealer-stock \(inventory\): .* restricted: details are withheld/);
+    expect(platform).not.toContain('schema');
+    expect(text('digest_producer')).toMatch(/inventory\.dealer-stock: .* · schema/);
+  });
+
+  it('the escalation names the lead, mentions the on-call group, says how long and whom it still hurts; restricted keeps only the check', () => {
+    const escalation = json('escalation');
+    expect(escalation).toContain('<@U0LEAD01>');
+    expect(escalation).toContain('<!subteam^S0INVENTORY|@inventory-oncall>');
+    expect(text('escalation')).toContain('Escalated: inventory.vehicles is stale, unacknowledged for 4 h 00 min');
+    expect(text('escalation')).toContain('• Finance: finance.audit, finance.cfo-dashboard');
+    expect(json('escalation_restricted')).not.toContain('9031');
+    expect(text('escalation_restricted')).toContain('contract.notNull.vin failed (details are restricted; ask #inventory-data)');
+    // The producer channel: a thread reply pinging on call, the alert left as it is.
+    const producer = render(SAMPLES.escalated_producer!);
+    expect(producer.message).toBeUndefined();
+    expect(JSON.stringify(producer.reply)).toContain('Escalated to #automotive-leads');
+    expect(JSON.stringify(producer.reply)).toContain('<!subteam^S0INVENTORY|@inventory-oncall>');
+  });
+
+  it('a reminder mentions the group of its `mention` field, resolved', () => {
+    expect(json('reminder_mention')).toContain('<!subteam^S0INVENTORY|@inventory-oncall>');
+  });
+
+  it('a tier review has one "tier still right" button per product, its value the product, and a link to its file', () => {
+    const review = JSON.parse(json('tier_review')) as { message: { blocks: Array<{ accessory?: { action_id: string; value: string }; text?: { text: string } }> } };
+    const rows = review.message.blocks.filter((b) => b.accessory);
+    expect(rows.map((b) => [b.accessory!.action_id, JSON.parse(b.accessory!.value)])).toEqual([
+      [SLACK_ACTIONS.tierStillRight, { product: 'inventory.dealer-stock' }],
+      [SLACK_ACTIONS.tierStillRight, { product: 'inventory.vehicles' }],
+      [SLACK_ACTIONS.tierStillRight, { product: 'inventory.price-bands' }],
+    ]);
+    expect(rows[1]!.text!.text).toContain('<https://git.example.com/mesh/blob/main/products/vehicles.yaml|products/vehicles.yaml>');
+  });
+
+  it('many products due stay within Block Kit limits, the rest counted', () => {
+    const base = SAMPLES.tier_review!;
+    const products = Array.from({ length: 120 }, (_, i) => ({ product: `inventory.p${i}`, tier: 'open', file: `products/p${i}.yaml`, reviewSource: 'never' as const, overdueDays: 0 }));
+    const out = render({ ...base, notification: { ...base.notification, tierReview: { domain: 'inventory', products } } });
+    expectValid(out.message!);
+    expect(out.message!.blocks.length).toBeLessThanOrEqual(BLOCK_LIMITS.blocks);
+    expect(renderedAsText(out.message!)).toContain('…and 90 more: meshwatch report --tiers lists them all.');
+  });
+
+  it('a click replaces only its row\'s button with who confirmed it', () => {
+    const rendered = render(SAMPLES.tier_review!).message!;
+    const updated = replaceRowButton(rendered.blocks, SLACK_ACTIONS.tierStillRight, 'product', 'inventory.vehicles', tierConfirmedLine('U0BOB', '2026-03-02T10:02:00.000Z', 'UTC'))!;
+    expect(validateBlocks(updated)).toEqual([]);
+    const rows = updated.filter((b) => JSON.stringify(b).includes('inventory.'));
+    expect(rows.filter((b) => 'accessory' in b)).toHaveLength(2);
+    expect(JSON.stringify(updated)).toContain('✅ Tier confirmed by <@U0BOB> at 2026-03-02 10:02 UTC');
+    expect(replaceRowButton(rendered.blocks, SLACK_ACTIONS.tierStillRight, 'product', 'sales.unknown', ['x'])).toBeUndefined();
+  });
+});
+
 describe('Block Kit limits on a large blast radius', () => {
   it('hundreds of consumers in many domains stay within 50 blocks, 3,000 per section and the total size', () => {
     const groups = Array.from({ length: 80 }, (_, d) => ({
@@ -122,10 +200,10 @@ describe('Block Kit limits on a large blast radius', () => {
 });
 
 describe('README samples', () => {
-  it('"Connecting Slack" shows the golden text of the producer, consumer, restricted, recovery and approval messages', () => {
+  it('"Connecting Slack" shows the golden text of the producer, consumer, restricted, recovery, approval, digest, escalation, reminder and tier review messages', () => {
     const readme = readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Connecting Slack'), readme.indexOf('## Connecting Snowflake'));
-    for (const name of ['producer_alert', 'consumer_alert', 'consumer_alert_restricted', 'resolved', 'consumer_resolved', 'approval_request']) {
+    for (const name of ['producer_alert', 'consumer_alert', 'consumer_alert_restricted', 'resolved', 'consumer_resolved', 'approval_request', 'digest_producer', 'digest_consumer', 'digest_platform', 'escalation', 'reminder_mention', 'tier_review']) {
       expect(section, `README sample ${name} is out of date`).toContain(readFileSync(path.join(DIR, `${name}.txt`), 'utf8').trimEnd());
     }
   });

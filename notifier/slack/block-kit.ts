@@ -6,6 +6,7 @@
  * what notifications and screen readers show). Long lists are cut with a
  * count ("and 14 more") instead of being refused by Slack.
  */
+import type { SlackActionId } from './actions.js';
 import type { Action, Inline, Line, ListSection, MessageModel, ReplyModel, Tone } from './message.js';
 import { lineText } from './message.js';
 
@@ -94,6 +95,10 @@ function build(model: MessageModel, keep: number): Rendered {
   const blocks: Array<Record<string, unknown>> = [];
   blocks.push({ type: 'header', text: { type: 'plain_text', text: cut(`${EMOJI[model.tone]}  ${model.title}`, LIMITS.header), emoji: true } });
   if (model.summary.length > 0) blocks.push(section(model.summary.map(mrkdwn).join('\n')));
+  // Rows keep room for a section or two and the fixed blocks; the composer says how many it left out.
+  for (const row of (model.rows ?? []).slice(0, LIMITS.blocks - 12)) {
+    blocks.push({ ...section(mrkdwn(row.line)), ...(row.action ? { accessory: button(row.action) } : {}) });
+  }
   // Room for the fixed blocks (status, actions, footer, a divider) within 50.
   const room = LIMITS.blocks - blocks.length - 4;
   const sections = model.sections.slice(0, room);
@@ -126,8 +131,8 @@ export function renderReply(reply: ReplyModel): Rendered {
 export function renderedAsText(rendered: Rendered): string {
   const out: string[] = [];
   for (const block of rendered.blocks) {
-    const b = block as { type: string; text?: { text: string }; elements?: Array<{ text?: { text: string } | string; url?: string }> };
-    if (b.type === 'header' || b.type === 'section') out.push(unmrkdwn(b.text?.text ?? ''));
+    const b = block as { type: string; text?: { text: string }; accessory?: { text?: { text: string } }; elements?: Array<{ text?: { text: string } | string; url?: string }> };
+    if (b.type === 'header' || b.type === 'section') out.push(`${unmrkdwn(b.text?.text ?? '')}${b.accessory?.text ? `  [${b.accessory.text.text}]` : ''}`);
     else if (b.type === 'actions') out.push((b.elements ?? []).map((e) => `[${typeof e.text === 'string' ? e.text : (e.text?.text ?? '')}]`).join(' '));
     else if (b.type === 'context') out.push((b.elements ?? []).map((e) => unmrkdwn(typeof e.text === 'string' ? e.text : '')).join(' '));
   }
@@ -146,4 +151,30 @@ function unmrkdwn(text: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/**
+ * A posted message with one row's button replaced by `note` (a click on a
+ * row button, e.g. "tier still right"): the row whose accessory has
+ * `actionId` and a JSON value with `key` = `id` keeps its text, loses its
+ * button and gets the note as a new line. Other rows are left as they are.
+ * Undefined when no such row is in the message (a stale or foreign one).
+ */
+export function replaceRowButton(blocks: readonly unknown[], actionId: SlackActionId, key: string, id: string, note: Line): Array<Record<string, unknown>> | undefined {
+  let found = false;
+  const out = blocks.map((block) => {
+    const b = block as Record<string, unknown> & { type?: string; text?: { type: string; text: string }; accessory?: { action_id?: string; value?: string } };
+    if (b.type !== 'section' || b.accessory?.action_id !== actionId || !b.text) return b;
+    let value: unknown;
+    try {
+      value = JSON.parse(b.accessory.value ?? '');
+    } catch {
+      return b;
+    }
+    if (!value || typeof value !== 'object' || (value as Record<string, unknown>)[key] !== id) return b;
+    found = true;
+    const { accessory: _dropped, ...rest } = b;
+    return { ...rest, text: { ...b.text, text: cut(`${b.text.text}\n${mrkdwn(note)}`, LIMITS.section) } };
+  });
+  return found ? out : undefined;
 }

@@ -12,6 +12,7 @@ import type { Tier } from '../../config/types.js';
 import { plural } from '../../core/text.js';
 import type { Notification } from '../notification.js';
 import { SLACK_ACTIONS } from './actions.js';
+import { digestMessage, escalatedReplyLine, escalationMessage, tierReviewMessage } from './compose-accountability.js';
 import { approvalMessage, genericMessage, platformMessage, subscriptionMessage } from './compose-notices.js';
 import type { Action, Inline, Line, ListSection, Mention, MessageModel, ReplyModel } from './message.js';
 import { breakPhrase, identity, owner, productLabel, since, statusButton, statusLink, time, whatBroke, zone } from './wording.js';
@@ -101,6 +102,12 @@ export interface MessageFacts {
   readonly statusUrl?: string | undefined;
   /** The workspace's `defaults.timezone`; times are shown in it (UTC without). */
   readonly timezone?: string | undefined;
+  /** reminder / escalated: the notification's `mention` (the on-call group) resolved to a user group. */
+  readonly mention?: Mention | undefined;
+  /** escalated: the business unit's lead, a user (`U…`) or a group mention, else plain text. */
+  readonly lead?: Inline | undefined;
+  /** escalated, in the producer channel: where the escalation went. */
+  readonly escalatedTo?: string | undefined;
 }
 
 export interface Composed {
@@ -313,18 +320,20 @@ function lifecycleReply(facts: MessageFacts, audience: string): ReplyModel {
       };
     }
     case 'reminder': {
-      const oncall = facts.product?.domain.oncall;
+      const oncall = facts.mention ?? facts.product?.domain.oncall;
       return {
         kind: 'reminder_reply',
         lines: [[`Still open and not acknowledged (since ${since(facts.incident?.openedAt, n.at, facts.timezone)})`, ...(oncall ? [': ', { mention: oncall } as Inline] : []), '.']],
       };
     }
+    case 'escalated':
+      return { kind: 'escalated_reply', lines: [escalatedReplyLine(facts)] };
     default:
       return { kind: `${n.transition}_reply`, lines: [[`${n.transition}`, ...by]] };
   }
 }
 
-const INCIDENT_TRANSITIONS = new Set(['opened', 'updated', 'acknowledged', 'snoozed', 'unsnoozed', 'resolved', 'reminder']);
+const INCIDENT_TRANSITIONS = new Set(['opened', 'updated', 'acknowledged', 'snoozed', 'unsnoozed', 'resolved', 'reminder', 'escalated']);
 
 /** What to post, update or reply for one notification. */
 export function compose(given: MessageFacts): Composed {
@@ -334,10 +343,23 @@ export function compose(given: MessageFacts): Composed {
   if (n.audience === 'platform' && (n.transition === 'degraded' || n.transition === 'recovered')) return platformMessage(facts);
   if (n.transition === 'subscribed' || n.transition === 'unsubscribed') return subscriptionMessage(facts);
   if (n.transition === 'approval_requested' || n.transition === 'approval_decided') return approvalMessage(facts);
+  if (n.transition === 'digest') {
+    const digest = digestMessage(facts);
+    if (digest) return digest;
+  }
+  if (n.transition === 'tier_review') {
+    const review = tierReviewMessage(facts);
+    if (review) return review;
+  }
+  // The escalation channel's own message (the producer channel's one has no `escalation`).
+  if (n.transition === 'escalated' && n.escalation) {
+    return escalationMessage(facts, failureLines(facts, facts.product?.tier ?? 'restricted', 'consumer', facts.product?.domain.channel));
+  }
   if ((n.audience === 'producer' || n.audience === 'consumer') && INCIDENT_TRANSITIONS.has(n.transition)) {
     const message = n.audience === 'producer' ? producerAlert(facts) : consumerAlert(facts);
     if (n.transition === 'opened' || n.transition === 'updated') return { message };
-    if (n.transition === 'reminder') return { reply: lifecycleReply(facts, n.audience) };
+    // A reminder or an escalation leaves the alert as it is: the thread pings the on-call group again.
+    if (n.transition === 'reminder' || n.transition === 'escalated') return { reply: lifecycleReply(facts, n.audience) };
     return { message, reply: lifecycleReply(facts, n.audience) };
   }
   return genericMessage(facts);

@@ -11,7 +11,9 @@ import type { Catalog } from '../../catalog/catalog.js';
 import { groupImpact, impactOf } from '../../catalog/impact.js';
 import type { IncidentEngine, IncidentRecord } from '../../state/incident-engine.js';
 import type { ResultStore } from '../../state/result-store.js';
+import { escalationChannel } from '../escalation.js';
 import type { Notification } from '../notification.js';
+import type { Inline } from './message.js';
 import type { BlastDomain, BlastFacts, ConsumerFacts, FailureFacts, MessageFacts, ProductFacts } from './compose.js';
 import type { MentionResolver } from './mentions.js';
 
@@ -96,6 +98,13 @@ function consumerPaths(catalog: Catalog, n: Notification, root: IncidentRecord |
   return (n.consumers ?? []).map((c) => ({ id: c.id, columns: [...c.columns], via: [...(via.get(c.id) ?? [])] }));
 }
 
+/** A business unit's lead: a Slack user id is mentioned, a user group handle resolved, anything else said as written. */
+async function leadOf(src: FactSources, lead: string): Promise<Inline> {
+  if (/^(<@)?[UW][A-Z0-9]{2,}(\|[^>]*)?>?$/.test(lead)) return { user: lead };
+  const group = await src.mentions.resolve(lead);
+  return group?.id ? { mention: group } : lead;
+}
+
 export async function gatherFacts(src: FactSources, n: Notification): Promise<MessageFacts> {
   const catalog = src.catalog();
   const base = { notification: n, failures: [] as FailureFacts[], timezone: catalog.config.workspace.defaults.timezone, ...(src.statusUrl ? { statusUrl: src.statusUrl } : {}) };
@@ -125,7 +134,14 @@ export async function gatherFacts(src: FactSources, n: Notification): Promise<Me
     const rootIncident = await src.engine.currentOf(n.rootCause);
     if (root) facts.root = { ...root, ...(rootIncident ? { incident: rootIncident.id, checks: [...rootIncident.checks] } : {}) };
   }
-  if (n.audience === 'producer' && record && catalog.products.has(record.product)) facts.blast = await blastOf(src, catalog, record);
+  if (n.mention) facts.mention = await src.mentions.resolve(n.mention);
+  if (n.escalation?.lead) facts.lead = await leadOf(src, n.escalation.lead);
+  if (n.transition === 'escalated' && !n.escalation && catalog.products.has(n.product)) {
+    const to = escalationChannel(catalog, n.product).channel;
+    if (to && to !== n.channel) facts.escalatedTo = to;
+  }
+  // The escalation message names the consumers still hurt itself; it needs no blast radius.
+  if (n.audience === 'producer' && !n.escalation && record && catalog.products.has(record.product)) facts.blast = await blastOf(src, catalog, record);
   if (n.audience === 'consumer') facts.consumers = consumerPaths(catalog, n, record);
   return facts;
 }

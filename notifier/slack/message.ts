@@ -40,10 +40,16 @@ export interface ListSection {
 export interface Action {
   readonly id: SlackActionId;
   readonly label: string;
-  /** JSON, per actions.ts: `{"incident":"…"}` or `{"request":"…"}`. */
+  /** JSON, per actions.ts: `{"incident":"…"}`, `{"request":"…"}` or `{"product":"…"}`. */
   readonly value?: string;
   readonly url?: string;
   readonly style?: 'primary' | 'danger';
+}
+
+/** A line with a button beside it (a section accessory): one per item that is acted on one by one. */
+export interface Row {
+  readonly line: Line;
+  readonly action?: Action | undefined;
 }
 
 export interface MessageModel {
@@ -55,6 +61,8 @@ export interface MessageModel {
   /** The next lines: whose it is, since when, what to do. */
   readonly summary: readonly Line[];
   readonly sections: readonly ListSection[];
+  /** Lines with a button each, after the summary (tier reviews); cut to fit Block Kit by the composer. */
+  readonly rows?: readonly Row[] | undefined;
   /** Lines after the lists: whom to call. */
   readonly notes?: readonly Line[] | undefined;
   /** The incident's state in words; replaced on every update. */

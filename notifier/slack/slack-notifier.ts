@@ -7,7 +7,9 @@
  *   opened / updated            → post the alert, or update it when it exists
  *   acknowledged / snoozed /
  *   unsnoozed / resolved        → update the alert, reply in its thread
- *   reminder                    → reply in the thread (mentions on call)
+ *   reminder, escalated         → reply in the thread (mentions on call)
+ *   escalated with `escalation` → post to the business unit's escalation channel
+ *   digest, tier_review         → post (a message of its own, with its buttons)
  *   degraded                    → post (a new episode, a new message)
  *   recovered                   → update the degraded message, reply
  *   approval_requested          → post with Approve / Deny
@@ -123,6 +125,9 @@ export class SlackNotifier implements Notifier {
 
   private plan(n: Notification, channel: string): Plan {
     const slug = channel.replace(/^#/, '');
+    // Messages of their own: a digest or a tier review is not the live message of anything, and an
+    // escalation goes to another channel (or, when it falls back to the producer's, must not replace its alert).
+    if (n.transition === 'digest' || n.transition === 'tier_review' || (n.transition === 'escalated' && n.escalation)) return { mode: 'post', refKey: undefined, adopt: [] };
     if (n.audience === 'platform') {
       return { mode: n.transition === 'degraded' ? 'post' : 'upsert', refKey: SlackDeliveryStore.refKey('platform', 'platform', slug), adopt: [] };
     }
