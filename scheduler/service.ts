@@ -33,6 +33,7 @@ import { CHECKS_QUEUE, createQueues, DEFAULT_TUNING, NOTIFY_QUEUE, tickJobOption
 import { reconcileSchedulers } from './reconcile.js';
 import { runSweepJob, runTickJob, type OpenWarehouse, type TickSummary } from './tick.js';
 import { runDigestJob } from './digest-job.js';
+import { TierReviewStore } from '../state/tier-reviews.js';
 import { CostStore } from '../state/cost-store.js';
 import { IncidentHistory } from '../state/incident-history.js';
 
@@ -275,7 +276,7 @@ export class MeshwatchService {
       async (job: Job) => {
         try {
           if (job.name === 'sweep') return await runSweepJob(tickDeps);
-          if (job.name === 'digest') return await runDigestJob({ ...tickDeps, history: this.history }, job);
+          if (job.name === 'digest') return await runDigestJob({ ...tickDeps, history: this.history, tierReviews: new TierReviewStore(this.redis, this.keys) }, job);
           return await runTickJob(tickDeps, job);
         } catch (err) {
           // Config and other user errors do not get better with retries.

@@ -15,6 +15,7 @@ import { reconcileSchedulers } from '../scheduler/reconcile.js';
 import { runScriptedWeek } from '../scripts/accountability-week.js';
 import { IncidentHistory } from '../state/incident-history.js';
 import { RedisKeys } from '../state/keys.js';
+import { TierReviewStore } from '../state/tier-reviews.js';
 import { createRedis, type Redis } from '../state/redis.js';
 import { cli, REPO } from './support/cli.js';
 import { deletePrefix, redisUrl, testPrefix } from './support/redis.js';
@@ -131,6 +132,47 @@ describe('a scripted week on the demo mesh', () => {
     expect((await report('--format', 'csv', '--table', 'nope')).code).toBe(2);
     expect((await cli(['report', '--since', 'soon', '--config', dir])).code).toBe(2);
     expect((await cli(['report', '--config', dir])).code).toBe(2);
+  });
+
+  it('the digest job with tier reviews: one tier_review per producer domain beside its digest, recorded reviews count, a rerun queues nothing twice', async () => {
+    const mesh = await loadMesh(dir, {});
+    const reviewPrefix = testPrefix('digest-tiers');
+    const keys = new RedisKeys(reviewPrefix);
+    const queues = createQueues(redis, reviewPrefix);
+    try {
+      const tierReviews = new TierReviewStore(redis, keys);
+      // sales.deals and ecommerce.orders carry tierReviewedAt 2026-10-01 (not due on 2026-11-30); a recorded review takes crm.customers off too.
+      await tierReviews.record('crm.customers', 'U0CARL', new Date('2026-11-20T10:00:00Z'));
+      const deps = { mesh: () => mesh, history: new IncidentHistory(redis, keys, 400 * 86_400_000), notify: queues.notify, tuning: DEFAULT_TUNING, tierReviews, now: () => new Date(END) };
+      const first = await runDigests(deps, END);
+      // A click between two tries of the same job changes nothing already queued.
+      await tierReviews.record('inventory.vehicles', 'U0HANNA', new Date(END + 60_000));
+      const second = await runDigests(deps, END);
+      expect(second.tierReviews).toBeLessThanOrEqual(first.tierReviews);
+      const jobs = (await queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => notificationSchema.parse(j.data));
+      const reviews = jobs.filter((n) => n.transition === 'tier_review');
+      expect(reviews).toHaveLength(first.tierReviews);
+      expect(new Set(jobs.map((n) => n.id)).size).toBe(jobs.length);
+      const domains = reviews.map((n) => n.tierReview!.domain);
+      expect(new Set(domains).size).toBe(domains.length);
+      const due = reviews.flatMap((n) => n.tierReview!.products.map((p) => p.product));
+      expect(due).toContain('inventory.vehicles');
+      for (const id of ['sales.deals', 'ecommerce.orders', 'crm.customers']) expect(due).not.toContain(id);
+      const inventory = reviews.find((n) => n.tierReview!.domain === 'inventory')!;
+      expect(inventory).toMatchObject({ id: 'tier-review-inventory-20261130T090000Z', channel: '#inventory-data', audience: 'producer', at: '2026-11-30T09:00:00.000Z' });
+      expect(inventory.tierReview!.products.find((p) => p.product === 'inventory.vehicles')).toMatchObject({ reviewSource: 'never', file: expect.stringMatching(/^products\//) });
+      // The producer digest counts them.
+      const digest = jobs.find((n) => n.digest?.kind === 'producer' && n.digest.domain === 'inventory')!;
+      expect(digest.digest!.producer!.tierReviewsDue).toBe(inventory.tierReview!.products.length);
+      // The next week's job: inventory.vehicles was confirmed, so it is no longer listed.
+      const next = await runDigests(deps, END + 7 * 86_400_000);
+      expect(next.tierReviews).toBeGreaterThan(0);
+      const later = (await queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => notificationSchema.parse(j.data)).filter((n) => n.id.startsWith('tier-review-') && n.id.endsWith('20261207T090000Z'));
+      expect(later.flatMap((n) => n.tierReview!.products.map((p) => p.product))).not.toContain('inventory.vehicles');
+    } finally {
+      await Promise.all([queues.checks.close(), queues.notify.close()]);
+      await deletePrefix(redisUrl(), reviewPrefix);
+    }
   });
 
   it('the digest job: one digest per producer domain, per consumer domain and for the platform; a rerun queues nothing twice', async () => {
