@@ -4,6 +4,8 @@
  * scheduler hands it its operations.
  */
 import type { Logger } from '../core/logger.js';
+import { RedisKeys } from '../state/keys.js';
+import { TierReviewStore } from '../state/tier-reviews.js';
 import type { SlackInteractionDeps } from '../notifier/slack/interactions.js';
 import { operateIncident } from './operations.js';
 import { DEFAULT_TUNING } from './queues.js';
@@ -30,6 +32,7 @@ export function slackInteractionDeps(
       ),
     enqueue: (notifications) => enqueueNotifications(service.queue.notify, notifications, DEFAULT_TUNING),
     usergroupMembers: options.usergroupMembers,
+    tierReviews: new TierReviewStore(service.connection, new RedisKeys(service.prefix)),
     now: options.now ?? (() => new Date()),
     logger: options.logger,
   };

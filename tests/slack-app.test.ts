@@ -7,7 +7,13 @@
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { impactOf } from '../catalog/impact.js';
+import { tierReviewsDue } from '../catalog/tier-review.js';
 import { SLACK_ACTIONS } from '../notifier/slack/actions.js';
+import { tierReviewNotifications } from '../scheduler/digest-job.js';
+import { DEFAULT_TUNING } from '../scheduler/queues.js';
+import { enqueueNotifications } from '../scheduler/tick.js';
+import { RedisKeys } from '../state/keys.js';
+import { TierReviewStore } from '../state/tier-reviews.js';
 import type { Notification } from '../notifier/notification.js';
 import { chainMesh, warehouseSql } from './support/chain-mesh.js';
 import { deletePrefix, redisUrl, testPrefix } from './support/redis.js';
@@ -418,5 +424,71 @@ describe('Slack app and Slack notifier together', () => {
       expect.stringMatching(/^.+ Subscribed to sales\.orders\./),
       expect.stringMatching(/Upstream breakage: sales\.orders is stale.*Affects your slack\.lead-scoring/),
     ]);
+  });
+
+  /** The first row button (a section accessory) of the tier review. */
+  function rowButton(blocks: unknown[] | undefined): { action_id: string; value: string } | undefined {
+    for (const block of (blocks ?? []) as Array<{ accessory?: { action_id?: string; value?: string } }>) {
+      if (block.accessory?.action_id === SLACK_ACTIONS.tierStillRight && block.accessory.value) return { action_id: block.accessory.action_id, value: block.accessory.value };
+    }
+    return undefined;
+  }
+
+  it('"tier still right" from the tier review Slack shows: on call records it and the row says who; an outsider is refused; a second click records nothing new', async () => {
+    const files = chainMesh('governance: { repoUrl: "https://git.example.com/mesh/blob/main" }\napprovals: { approvers: ["U0STEWARD"] }\n', ORDERS_SCHEMA);
+    files['meshwatch.yaml'] = files['meshwatch.yaml']!.replace('slackChannel: "#sales-data" }', 'slackChannel: "#sales-data", oncall: "@sales-oncall" }');
+    const h = await harness({
+      files,
+      sql: warehouseSql(),
+      slackNotifier: true,
+      fake: { usergroups: [{ id: 'S0SALESON', handle: 'sales-oncall', name: 'Sales on call', users: ['U0ONCALL'] }] },
+    });
+    const { catalog } = h.svc.service.snapshot;
+    const dueMs = Date.parse('2026-03-02T09:00:00Z');
+    await enqueueNotifications(h.svc.service.queue.notify, tierReviewNotifications(catalog, tierReviewsDue(catalog, new Date(dueMs)), dueMs), DEFAULT_TUNING);
+    const posted = await until('tier review in #sales-data', () => h.fake.messages('sales-data').find((m) => rowButton(m.blocks)));
+    const original = JSON.parse(JSON.stringify(posted.blocks)) as unknown[];
+    const tierButton = rowButton(posted.blocks)!;
+    expect(JSON.parse(tierButton.value)).toEqual({ product: 'sales.orders' });
+    expect(JSON.stringify(posted.blocks)).toContain('<https://git.example.com/mesh/blob/main/products/orders.yaml|products/orders.yaml>');
+    const channel = { id: posted.channel, name: 'sales-data' };
+    const onMessage = { ts: posted.ts, text: posted.text, blocks: original };
+    const store = new TierReviewStore(h.svc.service.connection, new RedisKeys(h.svc.service.prefix));
+
+    const outsider = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.orders' }, 'U0MALLORY', channel, onMessage);
+    const refusal = await until('refusal', () => outsider.responses()[0]);
+    expect(refusal).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(textOf(refusal)).toContain("Only the owners' on-call group and the approvers may confirm the tier of `sales.orders` (@sales-oncall, <@U0STEWARD>). Nothing was recorded.");
+    expect((await store.latest()).size).toBe(0);
+    expect(posted.updates).toBe(0);
+
+    const unknown = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.ordrs' }, 'U0ONCALL', channel, onMessage);
+    expect(textOf(await until('unknown product', () => unknown.responses()[0]))).toContain('There is no product `sales.ordrs` any more (did you mean `sales.orders`?)');
+
+    const owner = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.orders' }, 'U0ONCALL', channel, onMessage);
+    await until('row marked', () => posted.updates > 0 && JSON.stringify(posted.blocks).includes('Tier confirmed by <@U0ONCALL>'));
+    const review = (await store.latest()).get('sales.orders');
+    expect(review?.by).toBe('U0ONCALL');
+    expect(Date.parse(review!.at)).toBeGreaterThan(0);
+    // The row lost its button (the golden test shows other rows keep theirs); the message itself is the answer.
+    expect(rowButton(posted.blocks)).toBeUndefined();
+    expect(JSON.stringify(posted.blocks)).toContain('products/orders.yaml');
+    expect(owner.responses()).toEqual([]);
+    // No longer due.
+    expect(tierReviewsDue(catalog, new Date(), await store.latest()).map((d) => d.product)).not.toContain('sales.orders');
+
+    // The same button again (a stale copy of the message): told, nothing new recorded.
+    const again = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.orders' }, 'U0ONCALL', channel, onMessage);
+    expect(textOf(await until('second click answer', () => again.responses()[0]))).toMatch(/already confirmed by <@U0ONCALL> at .* UTC; the next review is due \d{4}-\d{2}-\d{2}\. Nothing new was recorded\./);
+    expect(await store.history('sales.orders')).toHaveLength(1);
+
+    // crm has no on-call group: an approver may confirm its tier.
+    const crm = await until('tier review in #crm-data', () => h.fake.messages('crm-data').find((m) => rowButton(m.blocks)));
+    // Sales' on-call group is not crm's.
+    const notCrm = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'crm.customers' }, 'U0ONCALL', { id: crm.channel, name: 'crm-data' }, { ts: crm.ts, text: crm.text, blocks: crm.blocks! });
+    expect(textOf(await until('crm refusal', () => notCrm.responses()[0]))).toContain('(<@U0STEWARD>). Nothing was recorded.');
+    await h.click(SLACK_ACTIONS.tierStillRight, { product: 'crm.customers' }, 'U0STEWARD', { id: crm.channel, name: 'crm-data' }, { ts: crm.ts, text: crm.text, blocks: crm.blocks! });
+    await until('crm row marked', () => JSON.stringify(crm.blocks).includes('Tier confirmed by <@U0STEWARD>'));
+    expect((await store.latest()).get('crm.customers')?.by).toBe('U0STEWARD');
   });
 });

@@ -43,6 +43,15 @@ function boltLogger(logger: Logger): BoltLogger {
 
 const ephemeral = (answer: Answer) => ({ response_type: answer.inChannel ? ('in_channel' as const) : ('ephemeral' as const), text: answer.text });
 
+/** The message a button is on, from a block_actions payload (absent for ephemeral or modal buttons). */
+function clickedMessage(body: unknown): { channel: string; ts: string; text: string; blocks: readonly unknown[] } | undefined {
+  const b = body as { container?: { channel_id?: string; message_ts?: string }; channel?: { id?: string }; message?: { ts?: string; text?: string; blocks?: unknown[] } };
+  const channel = b.container?.channel_id ?? b.channel?.id;
+  const ts = b.message?.ts ?? b.container?.message_ts;
+  if (!channel || !ts || !Array.isArray(b.message?.blocks)) return undefined;
+  return { channel, ts, text: b.message.text ?? '', blocks: b.message.blocks };
+}
+
 export class SlackApp {
   private readonly receiver: HTTPReceiver;
   readonly app: App;
@@ -86,13 +95,26 @@ export class SlackApp {
     });
 
     const actionIds = Object.values(SLACK_ACTIONS) as string[];
-    this.app.action(new RegExp(`^(${actionIds.map((a) => a.replace(/\./g, '\\.')).join('|')})$`), async ({ action, body, ack, respond }) => {
+    this.app.action(new RegExp(`^(${actionIds.map((a) => a.replace(/\./g, '\\.')).join('|')})$`), async ({ action, body, ack, respond, client }) => {
       await ack();
       const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
       const actionId = 'action_id' in action ? action.action_id : '';
       try {
-        const answer = await interactions.action({ actionId, value, userId: body.user.id });
-        if (answer) await respond({ response_type: 'ephemeral', replace_original: false, text: answer.text });
+        const answer = await interactions.action({ actionId, value, userId: body.user.id, message: clickedMessage(body) });
+        if (!answer) return;
+        let updated = false;
+        if (answer.update) {
+          const { channel, ts, text, blocks } = answer.update;
+          // chat.update, not response_url: a weekly message is clicked days later, past response_url's 30 minutes.
+          updated = await client.chat
+            .update({ channel, ts, text, blocks: blocks as never })
+            .then(() => true)
+            .catch((err: unknown) => {
+              options.logger.warn({ error: errorMessage(err), action: actionId }, 'could not update the clicked message');
+              return false;
+            });
+        }
+        if (!(updated && answer.onlyIfNotUpdated)) await respond({ response_type: 'ephemeral', replace_original: false, text: answer.text });
       } catch (err) {
         options.logger.error({ error: errorMessage(err), action: actionId }, 'button action failed');
         await respond({ response_type: 'ephemeral', replace_original: false, text: `meshwatch could not do that: ${errorMessage(err)}` }).catch(() => {});

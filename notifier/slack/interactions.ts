@@ -13,6 +13,7 @@
 import type { Catalog } from '../../catalog/catalog.js';
 import { groupImpact, impactOf, unknownColumns } from '../../catalog/impact.js';
 import { subscriberId, type Subscription } from '../../catalog/subscription-source.js';
+import { lastTierReview, tierReviewsDue } from '../../catalog/tier-review.js';
 import type { MeshConfig, Product } from '../../config/types.js';
 import { MeshwatchError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -21,10 +22,14 @@ import { plural } from '../../core/text.js';
 import type { IncidentEngine, IncidentRecord, Operation } from '../../state/incident-engine.js';
 import type { ResultStore } from '../../state/result-store.js';
 import type { ApprovalRecord, SubscriptionCache } from '../../state/subscriptions.js';
+import type { TierReviewStore } from '../../state/tier-reviews.js';
 import { channelSlug, type Notification } from '../notification.js';
 import { NotificationPlanner } from '../plan.js';
 import { SLACK_ACTIONS } from './actions.js';
+import { replaceRowButton } from './block-kit.js';
 import { HELP_TEXT, parseCommandText, SUBCOMMANDS } from './command-text.js';
+import { tierConfirmedLine } from './compose-accountability.js';
+import type { Line } from './message.js';
 
 export interface SlackInteractionDeps {
   /** The config and catalog in force (the catalog includes the subscriptions' source). */
@@ -40,12 +45,18 @@ export interface SlackInteractionDeps {
   readonly usergroupMembers: (group: string) => Promise<readonly string[] | undefined>;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Tier reviews recorded from the "tier still right" button. */
+  readonly tierReviews: Pick<TierReviewStore, 'record' | 'latest'>;
 }
 
 export interface Answer {
   readonly text: string;
   /** Seen only by the person who typed or clicked (default), or by the whole channel. */
   readonly inChannel?: boolean | undefined;
+  /** The clicked message as it should read now (chat.update by the app). */
+  readonly update?: { readonly channel: string; readonly ts: string; readonly text: string; readonly blocks: Array<Record<string, unknown>> } | undefined;
+  /** With `update`: `text` is said only when the update fails (the message itself tells). */
+  readonly onlyIfNotUpdated?: boolean | undefined;
 }
 
 export interface CommandInput {
@@ -66,6 +77,8 @@ export interface ActionInput {
   readonly actionId: string;
   readonly value: string;
   readonly userId: string;
+  /** The message the button is on, as Slack sent it with the click. */
+  readonly message?: { readonly channel: string; readonly ts: string; readonly text: string; readonly blocks: readonly unknown[] } | undefined;
 }
 
 const MAX_LINES = 30;
@@ -78,7 +91,7 @@ function cut(lines: readonly string[], max = MAX_LINES): string[] {
   return lines.length <= max ? [...lines] : [...lines.slice(0, max), `… and ${lines.length - max} more`];
 }
 
-function incidentValue(value: string): { incident?: string; request?: string } {
+function incidentValue(value: string): { incident?: string; request?: string; product?: string } {
   try {
     const parsed = JSON.parse(value) as unknown;
     if (parsed && typeof parsed === 'object') {
@@ -86,6 +99,7 @@ function incidentValue(value: string): { incident?: string; request?: string } {
       return {
         ...(typeof v.incident === 'string' ? { incident: v.incident } : {}),
         ...(typeof v.request === 'string' ? { request: v.request } : {}),
+        ...(typeof v.product === 'string' ? { product: v.product } : {}),
       };
     }
   } catch {
@@ -383,8 +397,55 @@ export class SlackInteractions {
       if (!value.request) return { text: 'This button names no approval request.' };
       return this.decide(value.request, input.actionId === SLACK_ACTIONS.approve ? 'approved' : 'denied', input.userId, now);
     }
+    if (input.actionId === SLACK_ACTIONS.tierStillRight) return this.confirmTier(value.product, input, now);
     // Link buttons (status page) and buttons of other features are acknowledged and left alone.
     return undefined;
+  }
+
+  /**
+   * Who may confirm a product's tier: its domain's on-call group (the
+   * owners, who answer for the tier) and `approvals.approvers` (the
+   * workspace's data stewards, who decide restricted access already).
+   */
+  private tierReviewersFor(product: Product): readonly string[] {
+    const { config, catalog } = this.deps.mesh();
+    const oncall = catalog.domain(product.domain)?.oncall;
+    return [...new Set([...(oncall ? [oncall] : []), ...config.workspace.approvals.approvers])];
+  }
+
+  /** "tier still right": checks the product and the clicker, records the review, and marks the message's row. */
+  private async confirmTier(productId: string | undefined, input: ActionInput, now: Date): Promise<Answer> {
+    if (!productId) return { text: 'This button names no product.' };
+    const { config, catalog } = this.deps.mesh();
+    const product = catalog.products.get(productId);
+    if (!product) return { text: `There is no product ${code(productId)} any more${didYouMean(productId, catalog.products.keys())}; nothing was recorded.` };
+    const reviewers = this.tierReviewersFor(product);
+    if (!(await this.mayDecide(input.userId, reviewers))) {
+      this.deps.logger.info({ product: productId, by: input.userId }, 'tier review click refused: not on call for the domain nor an approver');
+      const who = reviewers.length > 0 ? reviewers.map(mention).join(', ') : 'nobody yet: set an on-call group for the domain or approvals.approvers in meshwatch.yaml';
+      return { text: `Only the owners' on-call group and the approvers may confirm the tier of ${code(productId)} (${who}). Nothing was recorded.` };
+    }
+    const timezone = config.workspace.defaults.timezone;
+    const recorded = (await this.deps.tierReviews.latest([productId])).get(productId);
+    const due = tierReviewsDue({ products: [product], workspace: config.workspace }, now, recorded ? new Map([[productId, recorded]]) : new Map());
+    if (due.length === 0) {
+      // Reviewed since the message was posted (a second click, another message): nothing to record.
+      const last = lastTierReview(product, recorded);
+      const next = last ? new Date(last.atMs + config.workspace.governance.tierReviewEveryMs).toISOString().slice(0, 10) : '?';
+      const how = last?.source === 'recorded' && last.by ? `confirmed by ${mention(last.by)} at ${new Date(last.atMs).toISOString().slice(0, 16).replace('T', ' ')} UTC` : `reviewed on ${product.tierReviewedAt ?? '?'} (tierReviewedAt in its file)`;
+      const update = last?.source === 'recorded' && last.by ? this.markRow(input, productId, tierConfirmedLine(last.by, new Date(last.atMs).toISOString(), timezone)) : undefined;
+      return { text: `The tier of ${code(productId)} was already ${how}; the next review is due ${next}. Nothing new was recorded.`, ...(update ? { update } : {}) };
+    }
+    const review = await this.deps.tierReviews.record(productId, input.userId, now);
+    this.deps.logger.info({ product: productId, by: input.userId }, 'tier review recorded');
+    const update = this.markRow(input, productId, tierConfirmedLine(review.by, review.at, timezone));
+    return { text: `Recorded: the tier of ${code(productId)} (${product.tier}) is confirmed by ${mention(input.userId)}.`, ...(update ? { update, onlyIfNotUpdated: true } : {}) };
+  }
+
+  private markRow(input: ActionInput, productId: string, note: Line): Answer['update'] {
+    if (!input.message) return undefined;
+    const blocks = replaceRowButton(input.message.blocks, SLACK_ACTIONS.tierStillRight, 'product', productId, note);
+    return blocks ? { channel: input.message.channel, ts: input.message.ts, text: input.message.text, blocks } : undefined;
   }
 
   /** Who may decide a request: `approvals.approvers`, else the producer domain's on-call group. */

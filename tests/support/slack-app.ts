@@ -44,8 +44,8 @@ export interface SlackHarness {
   post(body: string, headers: Record<string, string>): Promise<SlackPost>;
   /** A signed `/meshwatch TEXT` from `user` in `channel`: the HTTP answer, and the response_url posts once `later` ones came. */
   command(text: string, channel: ChannelRef, user?: string): Promise<{ ack: SlackPost; responses: () => Array<Record<string, unknown>>; responded: () => Promise<Record<string, unknown>> }>;
-  /** A signed button click. */
-  click(actionId: string, value: Record<string, string>, user: string, channel?: ChannelRef): Promise<{ ack: SlackPost; responses: () => Array<Record<string, unknown>> }>;
+  /** A signed button click (on `message`, when given: Slack sends the message with the click). */
+  click(actionId: string, value: Record<string, string>, user: string, channel?: ChannelRef, message?: ClickedMessage): Promise<{ ack: SlackPost; responses: () => Array<Record<string, unknown>> }>;
   stop(): Promise<void>;
 }
 
@@ -66,14 +66,22 @@ export function commandBody(text: string, channel: ChannelRef, user: string, res
   }).toString();
 }
 
-export function actionBody(actionId: string, value: string, user: string, channel: ChannelRef, responseUrl: string): string {
+/** The message a button is on, as Slack sends it with a click. */
+export interface ClickedMessage {
+  readonly ts: string;
+  readonly text?: string | undefined;
+  readonly blocks: unknown[];
+}
+
+export function actionBody(actionId: string, value: string, user: string, channel: ChannelRef, responseUrl: string, message?: ClickedMessage): string {
   const payload = {
     type: 'block_actions',
     team: { id: 'T0TEAM', domain: 'example' },
     user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
     api_app_id: 'A0APP',
     token: 'verification-token-unused',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: channel.id, is_ephemeral: false },
+    container: { type: 'message', message_ts: message?.ts ?? '1700000000.000100', channel_id: channel.id, is_ephemeral: false },
+    ...(message ? { message: { type: 'message', ts: message.ts, text: message.text ?? '', blocks: message.blocks } } : {}),
     trigger_id: '1.2.3',
     channel: { id: channel.id, name: channel.name },
     response_url: responseUrl,
@@ -131,9 +139,9 @@ export async function startSlackHarness(options: TestServiceOptions & { fake?: F
       const responses = () => (fake.responses.get(response.id) ?? []) as Array<Record<string, unknown>>;
       return { ack, responses, responded: () => until(`answer to "/meshwatch ${text}"`, () => responses()[0]) };
     },
-    async click(actionId, value, user, channel = { id: 'C0SALES', name: 'sales-data' }) {
+    async click(actionId, value, user, channel = { id: 'C0SALES', name: 'sales-data' }, message) {
       const response = fake.responseUrl();
-      const body = actionBody(actionId, JSON.stringify(value), user, channel, response.url);
+      const body = actionBody(actionId, JSON.stringify(value), user, channel, response.url, message);
       const ack = await post(body, sign(body));
       return { ack, responses: () => (fake.responses.get(response.id) ?? []) as Array<Record<string, unknown>> };
     },
