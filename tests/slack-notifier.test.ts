@@ -392,6 +392,51 @@ describe('Slack notifier: lifecycle, platform and the Slack app’s transitions'
     expect(h.slack.messages('#data-platform')).toHaveLength(2);
   });
 
+  it('escalated: the escalation is a message of its own (even in the producer channel), the alert keeps its content and its thread pings on call; a platform digest leaves the degraded message alone', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const [incident] = await h.s.service.engine.listOpen();
+    const producer = producerOf(h.slack, '#sales-data')!;
+    const alertBlocks = JSON.stringify(producer.blocks);
+    const base = { type: 'notification' as const, incident: incident!.id, product: 'sales.orders', rootCause: 'sales.orders', audience: 'producer' as const, at: new Date().toISOString(), mention: '@sales-oncall' };
+    await h.notifier().deliver({ ...base, id: `${incident!.id}-producer-escalated-5`, channel: '#sales-data', transition: 'escalated' });
+    // No businessUnits entry and no other channel: the escalation falls back to the producer's own channel.
+    const escalation = {
+      ...base,
+      id: `${incident!.id}-escalation-sales-data-escalated-5`,
+      channel: '#sales-data',
+      transition: 'escalated',
+      consumers: [{ id: 'finance.revenue-dashboard', domain: 'finance', businessUnit: 'Finance', columns: ['order_id'] }],
+      escalation: { businessUnit: 'Retail', unacknowledgedMs: 4 * 3_600_000, producerChannel: '#sales-data' },
+    };
+    await h.notifier().deliver(escalation);
+    await h.notifier().deliver(escalation);
+    const messages = h.slack.messages('#sales-data');
+    const escalations = messages.filter((m) => m.metadata?.event_payload.transition === 'escalated' && m.threadTs === undefined);
+    expect(escalations).toHaveLength(1);
+    expect(JSON.stringify(messages.find((m) => m.ts === producer.ts)!.blocks)).toBe(alertBlocks);
+    expect(escalations[0]!.text).toContain('Escalated: sales.orders is stale, unacknowledged for 4 h 00 min');
+    expect(JSON.stringify(escalations[0]!.blocks)).toContain('<!subteam^S0SALES|@sales-oncall>');
+    expect(JSON.stringify(escalations[0]!.blocks)).toContain('finance.revenue-dashboard');
+    const reply = h.slack.replies('#sales-data', producer.ts).at(-1)!;
+    expect(texts([reply])).toContain('Escalated');
+    expect(texts([reply])).toContain('<!subteam^S0SALES|@sales-oncall>');
+
+    const platform = { type: 'notification' as const, incident: null, product: null, rootCause: null, audience: 'platform' as const, channel: '#data-platform', at: new Date().toISOString() };
+    await h.notifier().deliver({ ...platform, id: 'platform-degraded-7', transition: 'degraded', reason: 'WAREHOUSE_UNREACHABLE' });
+    const period = { from: '2026-02-23T09:00:00.000Z', to: '2026-03-02T09:00:00.000Z' };
+    const digest = {
+      ...platform,
+      id: 'digest-platform-platform-20260302T090000Z',
+      transition: 'digest',
+      digest: { kind: 'platform' as const, period, previous: period, platform: { matrix: [{ producerBusinessUnit: 'Retail', consumerBusinessUnit: 'Finance', incidents: 1, consumerHours: 3 }], topOffenders: [], mostImproved: [], topProducts: [] } },
+    };
+    await h.notifier().deliver(digest);
+    await h.notifier().deliver(digest);
+    const inPlatform = h.slack.messages('#data-platform');
+    expect(inPlatform.map((m) => m.text)).toEqual([expect.stringContaining('meshwatch is degraded'), expect.stringContaining('Weekly cross-business-unit digest')]);
+    expect(inPlatform[0]!.updates).toBe(0);
+  });
+
   it('approval requested with Approve / Deny; the decision goes to the requester and closes the request', async () => {
     const h = await harness({});
     const approval = { request: 'apr-1', product: 'sales.orders', columns: ['order_id'], requesterChannel: '#lead-scoring', requestedBy: 'U0BOB', domain: 'marketing' };
