@@ -228,6 +228,7 @@ export function renderDigestText(digest: Digest): string {
       for (const x of p.topProducts) lines.push(`  • ${productText(x)}`);
     }
     if (p.cost) lines.push(`Monitoring your products cost ${p.cost.statements} statements, ${p.cost.seconds} warehouse seconds`);
+    if (p.tierReviewsDue) lines.push(`Tier reviews due: ${plural(p.tierReviewsDue, 'product')} (listed with a "tier still right" button in the tier review)`);
   } else if (digest.kind === 'consumer' && digest.consumer) {
     const c = digest.consumer;
     lines.push(`Weekly digest for ${digest.domain} (${digest.businessUnit}): what broke you, ${range}`);
