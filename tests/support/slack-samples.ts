@@ -385,7 +385,8 @@ export const SAMPLES: Record<string, MessageFacts> = {
     failures: [],
   },
   generic: {
-    notification: note({ id: 'digest-2026-w09', incident: null, product: null, rootCause: null, audience: 'platform', transition: 'digest', channel: '#data-platform', reason: 'weekly accountability digest' }),
+    // A transition this renderer does not know (a newer replica's): said plainly. A digest without its content falls back to this too.
+    notification: note({ id: 'future-2026-w09', incident: null, product: null, rootCause: null, audience: 'platform', transition: 'capacity_report', channel: '#data-platform', reason: 'weekly capacity report' }),
     failures: [],
   },
   digest_producer: { notification: digestNote('digest-producer-inventory-20260302T090000Z', 'producer', '#inventory-data', producerDigest), failures: [], statusUrl: STATUS },
