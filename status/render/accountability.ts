@@ -33,7 +33,7 @@ function stats(s: DurationStats): Html {
 
 /** More is worse for every figure shown with a trend (incidents, hours, time to act). */
 function trend(now: number | undefined, before: number | undefined, format: (n: number) => string = num): Html {
-  if (now === undefined || before === undefined) return before === undefined ? html`` : html`<div class="small muted">was ${format(before)}</div>`;
+  if (now === undefined || before === undefined) return html`<div class="small muted trend" data-trend="none">was ${before === undefined ? '–' : format(before)}</div>`;
   if (Math.round(now * 100) === Math.round(before * 100)) return html`<div class="small muted trend" data-trend="same">= same as before</div>`;
   const worse = now > before;
   return html`<div class="small trend ${worse ? 'worse' : 'better'}" data-trend="${worse ? 'worse' : 'better'}">${worse ? '▲' : '▼'} was ${format(before)}</div>`;
