@@ -22,13 +22,18 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** `2026-11-23 09:00 UTC`: the window's ends, exact in `datetime`. */
+function when(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 function num(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
 function stats(s: DurationStats): Html {
   if (s.count === 0 || s.meanMs === undefined) return html`<span class="muted">–</span>`;
-  return html`${formatDuration(s.meanMs)} <span class="small muted">p90 ${formatDuration(s.p90Ms ?? s.meanMs)}</span>`;
+  return html`<span class="nowrap">${formatDuration(s.meanMs)}</span><div class="small muted nowrap">p90 ${formatDuration(s.p90Ms ?? s.meanMs)}</div>`;
 }
 
 /** More is worse for every figure shown with a trend (incidents, hours, time to act). */
@@ -66,7 +71,7 @@ function matrix(model: AccountabilityModel): Html {
   });
   const across = cells.filter((c) => c.producerBusinessUnit !== c.consumerBusinessUnit).reduce((s, c) => s + c.consumerHours, 0);
   return html`<table class="matrix"><thead><tr><th>producer ↓ · consumer →</th>${consumers.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table>
-<p class="small muted">Breakages (root incidents) whose consumers in the column's business unit were hurt, and their consumer-hours. Across business units: <b>${num(across)}</b> consumer-hours.</p>`;
+<p class="small muted">Breakages (root incidents) whose consumers in the column's business unit were hurt, and their consumer-hours; the darker, the more hours; dashed: within one business unit. Across business units: <b>${num(across)}</b> consumer-hours.</p>`;
 }
 
 function domains(model: AccountabilityModel): Html {
@@ -138,7 +143,7 @@ export function accountabilityPage(input: AccountabilityPageInput, ctx: PageCont
   const hoursBefore = model.previous.producers.reduce((s, p) => s + p.consumerHours, 0);
   const body = html`${messages(ctx)}
 <h1>Accountability</h1>
-<p class="muted small">Who broke whom, from the incident history: ${f.window.from} to ${f.window.to} (last ${model.since}), against the ${model.days} days before. Same figures as <code>meshwatch report --since ${model.since}</code>; JSON at <a href="/api/accountability?since=${model.since}">/api/accountability?since=${model.since}</a>.</p>
+<p class="muted small">Who broke whom, from the incident history: <time datetime="${f.window.from}">${when(f.window.from)}</time> to <time datetime="${f.window.to}">${when(f.window.to)}</time> (last ${model.since}), against the ${model.days} days before. Same figures as <code>meshwatch report --since ${model.since}</code>; JSON at <a href="/api/accountability?since=${model.since}">/api/accountability?since=${model.since}</a>.</p>
 ${windowForm(model)}
 <div class="cards">
 <div class="card" data-card="incidents"><div class="muted small">incidents</div><div class="big">${incidents}</div><div class="small muted">${breakages} breakage${breakages === 1 ? '' : 's'} at the root</div></div>
