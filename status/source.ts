@@ -34,7 +34,7 @@ import {
   type SubscriptionsOf,
 } from './model.js';
 import type { OverviewModel } from './render/pages.js';
-import type { Viewer } from './redact.js';
+import { redactionOf, type Viewer } from './redact.js';
 
 export interface StatusSource {
   catalog(): Catalog;
@@ -198,6 +198,8 @@ export async function loadProduct(source: StatusSource, viewer: Viewer, id: stri
           availability: {
             // A product the history never saw was available all along.
             ...(availability ?? { product: id, domain: product.domain, tier: product.tier, incidents: 0, breakages: 0, consumerHours: 0, consumersHurt: 0, businessUnitsHurt: [], availability: 1, brokenMs: 0, checks: [] }),
+            // As on /accountability: a restricted product's failing checks are for operators.
+            ...(availability && redactionOf(product.tier, viewer) === 'all' ? { checks: [] } : {}),
             window: { from: new Date(now.getTime() - periodMs).toISOString(), to: now.toISOString(), days: AVAILABILITY_DAYS },
           },
         }

@@ -232,6 +232,9 @@ describe('product page: availability, tier governance, subscriptions', () => {
     expect(page).toMatch(/harm it caused<\/div><div class="big">288<\/div><div class="small">consumer-hours · 16 consumers in Automotive, Corporate, Finance, Marketing, Retail/);
     const api = (await get(`${base}/api/products/inventory.vehicles`)).json();
     expect(api.product.availability).toMatchObject({ availability: 0.975, consumerHours: 288, breakages: 2, window: { days: 30, to: '2026-11-30T09:00:00.000Z' } });
+    // A restricted product's failing checks: operators only, in the API as on /accountability.
+    expect((await get(`${base}/api/products/crm.customers`)).json().product.availability).toMatchObject({ incidents: 1, checks: [] });
+    expect((await get(`${base}/api/products/crm.customers`, { authorization: `Bearer ${OPERATOR}` })).json().product.availability.checks).toEqual(['schema']);
     // A product that never broke: available throughout.
     expect((await get(`${base}/products/inventory.dealers`)).body).toContain('<div class="big">100.00 %</div>');
   });

@@ -135,11 +135,13 @@ function lastReview(r: TierReviewDue): Html {
 /** The overview's small list of products whose tier review is due (the longest overdue first, at most 20 rows). */
 function tierReviewSection(due: readonly TierReviewDue[], now: Date): Html {
   const shown = due.slice(0, 20);
+  // Folded: on a mesh that has just turned audits on nearly everything is due, and the incidents come first.
   return html`<h2 id="tier-reviews">Tier reviews due <span class="muted small">· ${due.length} product${due.length === 1 ? '' : 's'}</span></h2>
-<table class="tier-reviews"><thead><tr><th>product</th><th>tier</th><th>last review</th><th>due</th><th>file</th></tr></thead><tbody>${shown.map(
+<details class="card"><summary>${shown.slice(0, 3).map((r, i) => html`${i > 0 ? ', ' : ''}${r.product}`)}${due.length > 3 ? ` and ${due.length - 3} more` : ''} <span class="small muted">(the longest overdue first; show the list)</span></summary>
+<table class="tier-reviews" style="margin-top:8px"><thead><tr><th>product</th><th>tier</th><th>last review</th><th>due</th><th>file</th></tr></thead><tbody>${shown.map(
     (r) => html`<tr data-tier-review="${r.product}"><td>${productLink(r.product, true)}</td><td>${tierTag(r.tier, r.tierJustification)}</td><td>${lastReview(r)}</td><td class="small">${r.dueAt ? html`${r.overdueDays} d overdue ${ago(r.dueAt, now)}` : 'now'}</td><td>${fileLink(r.file, r.link)}</td></tr>`,
   )}</tbody></table>${due.length > shown.length ? html`<p class="small muted">… and ${due.length - shown.length} more (<code>meshwatch report --tiers</code> lists them all)</p>` : ''}
-<p class="small muted">Confirm a tier with the “tier still right” button of the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in the product’s file.</p>`;
+<p class="small muted">Confirm a tier with the “tier still right” button of the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in the product’s file.</p></details>`;
 }
 
 function percent(share: number): string {
