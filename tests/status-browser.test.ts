@@ -140,8 +140,11 @@ describe('status page in Chromium', { timeout: 120_000 }, () => {
     await page.locator(`tr[data-product="${staleUpstream.product}"] a`).first().click();
     await page.waitForURL(`${base}/products/${staleUpstream.product}`);
     expect(await page.locator('h1').textContent()).toContain(staleUpstream.product);
-    expect(await page.locator('.timeline .tick').count()).toBe(3);
-    expect(await page.locator('.timeline .tick[data-status="fail"]').count()).toBe(3);
+    // Three runs of ours; serve's own schedule (every 15 min, stock-levels at :05 and :35) adds one when the test spans its minute.
+    const runs = await page.locator('.timeline .tick').count();
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(runs).toBeLessThanOrEqual(4);
+    expect(await page.locator('.timeline .tick[data-status="fail"]').count()).toBe(runs);
     const svg = page.locator('svg.lineage-svg');
     expect(await svg.count()).toBe(1);
     expect(await svg.locator(`path[data-from="${stale.product}"][data-to="${staleUpstream.product}"]`).getAttribute('data-broken')).toBe('true');
