@@ -173,7 +173,7 @@ function governanceBlock(detail: ProductDetail): Html {
       : html`<div class="notice" data-tier-lineage="warning">▲ Tier lineage: ${lineage.message}</div>`
     : '';
   const reviewHtml = review
-    ? html`<div class="notice" data-tier-review-due>▲ Tier review due${review.dueAt ? html` since ${review.dueAt.slice(0, 10)} (${review.overdueDays} d overdue; last review ${lastReview(review)})` : ' (never reviewed)'}: is <b>${detail.summary.tier}</b> still right? Confirm it with “tier still right” in the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in ${fileLink(review.file, review.link)}.</div>`
+    ? html`<div class="notice" data-tier-review-due>▲ Tier review due${review.dueAt ? html` since ${review.dueAt.slice(0, 10)} (${review.overdueDays} d overdue; last review ${lastReview(review)})` : ' (never reviewed)'}. Is <b>${detail.summary.tier}</b> still right? Confirm it with “tier still right” in the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in ${fileLink(review.file, review.link)}.</div>`
     : '';
   if (!lineageHtml && !reviewHtml) return html``;
   return html`<h2 id="governance">Tier governance</h2>${lineageHtml}${reviewHtml}`;
