@@ -7,6 +7,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { impactOf, type Impact } from '../catalog/impact.js';
 import type { CheckKind, CheckResult, CheckStatus } from '../checks/result.js';
+import type { ProductFigures } from '../accountability/figures.js';
+import type { TierReviewDue } from '../catalog/tier-review.js';
 import type { Product, Tier } from '../config/types.js';
 import { redactResult, type Viewer } from './redact.js';
 
@@ -30,6 +32,8 @@ export interface ProductSummary {
   readonly domainName: string;
   readonly businessUnit?: string | undefined;
   readonly tier: Tier;
+  /** Why the tier may be less strict than an input's (`tierJustification`), shown with the tier. */
+  readonly tierJustification?: string | undefined;
   readonly state: ProductState;
   readonly kinds: Partial<Record<CheckKind, KindStatus>>;
   readonly lastRun?: string | undefined;
@@ -42,6 +46,7 @@ export interface IncidentView {
   readonly id?: string | undefined;
   readonly product: string;
   readonly tier: Tier;
+  readonly tierJustification?: string | undefined;
   readonly state: IncidentViewState;
   readonly rootCause: string;
   readonly checks: readonly string[];
@@ -120,6 +125,25 @@ export interface SubscriptionView {
   readonly by?: string | undefined;
   readonly since?: string | undefined;
   readonly status?: string | undefined;
+  /** The subscribing consumer (`slack.<channel>`). */
+  readonly consumer?: string | undefined;
+  /** Restricted products: who approved the request, and when. */
+  readonly approvedBy?: string | undefined;
+  readonly approvedAt?: string | undefined;
+  readonly request?: string | undefined;
+}
+
+/** A product's availability and the harm it caused over a window (accountability figures), for its page. */
+export interface AvailabilityView extends ProductFigures {
+  readonly window: { readonly from: string; readonly to: string; readonly days: number };
+}
+
+/** Tier lineage of a product less restricted than one of its inputs. */
+export interface TierLineageView {
+  readonly stricterInputs: ReadonlyArray<{ readonly id: string; readonly tier: Tier }>;
+  /** The product's `tierJustification`; absent: the finding is a warning (or a config error). */
+  readonly justification?: string | undefined;
+  readonly message: string;
 }
 
 export type SubscriptionsOf = (productId: string) => Promise<readonly SubscriptionView[]>;
@@ -140,6 +164,13 @@ export interface ProductDetail {
   readonly consumers: readonly ConsumerView[];
   /** Undefined: no subscription store is wired into this process. */
   readonly subscriptions?: readonly SubscriptionView[] | undefined;
+  /** Undefined: no incident history in this process (static report). */
+  readonly availability?: AvailabilityView | undefined;
+  readonly tierLineage?: TierLineageView | undefined;
+  /** Present when the product's tier review is due. */
+  readonly tierReview?: TierReviewDue | undefined;
+  /** Where the product's file is (`governance.repoUrl` + its path), else its path. */
+  readonly file?: { readonly path: string; readonly link?: string | undefined } | undefined;
 }
 
 const SEVERITY: Readonly<Record<ProductState, number>> = { fail: 4, error: 3, warn: 2, pass: 1, unknown: 0 };
@@ -179,6 +210,7 @@ export function summarize(catalog: Catalog, product: Product, latest: readonly C
     domainName: domain?.name ?? product.domain,
     ...(domain?.businessUnit ? { businessUnit: domain.businessUnit } : {}),
     tier: product.tier,
+    ...(product.tierJustification !== undefined ? { tierJustification: product.tierJustification } : {}),
     state: worst(latest.map((r) => r.status)),
     kinds,
     ...(lastRun ? { lastRun } : {}),

@@ -24,6 +24,8 @@ import { redactAll } from './model.js';
 import type { Role, Viewer } from './redact.js';
 import { errorPage, FILTER_SCRIPT, loginPage, overviewPage, productPage, type PageContext } from './render/pages.js';
 import { incidentView, loadOverview, loadProduct, loadSummaries, type StatusSource } from './source.js';
+import { ACCOUNTABILITY_WINDOWS, DEFAULT_SINCE, loadAccountability } from './accountability.js';
+import { accountabilityPage } from './render/accountability.js';
 
 export interface StatusRoutesOptions {
   /** Undefined until the service has started (answers 503 meanwhile). */
@@ -68,6 +70,9 @@ const stateParam = z.enum(PRODUCT_STATES as [string, ...string[]]);
 const productQuery = z.strictObject({ domain: z.string().min(1).optional(), businessUnit: z.string().min(1).optional(), state: stateParam.optional() });
 const incidentQuery = z.strictObject({ state: z.enum(['open', 'acknowledged', 'snoozed', 'resolved']).optional() });
 const impactQuery = z.strictObject({ columns: z.string().optional() });
+const accountabilityQuery = z.strictObject({
+  since: z.enum(ACCOUNTABILITY_WINDOWS, { error: () => `since: one of ${ACCOUNTABILITY_WINDOWS.join(', ')}` }).optional(),
+});
 const INCIDENT_ID = /^inc-\d{1,18}$/;
 const OPERATIONS: Readonly<Record<string, Operation>> = { ack: 'ack', snooze: 'snooze', unsnooze: 'unsnooze', resolve: 'resolve' };
 /** Outcome messages shown after an action, by code (never free text from the URL). */
@@ -167,7 +172,7 @@ export function mountStatusRoutes(http: HttpServer, options: StatusRoutesOptions
     delete q.failed;
     const parsed = productQuery.safeParse(q);
     if (!parsed.success) return pageResponse(400, errorPage(400, `bad filter: ${zodMessage(parsed.error)}`, ctxOf(a)));
-    const model = await loadOverview(source, viewerOf(a.role), parsed.data as Filters);
+    const model = await loadOverview(source, viewerOf(a.role), parsed.data as Filters, now());
     return pageResponse(200, overviewPage(model, ctxOf(a, req.url)));
   });
 
@@ -178,9 +183,29 @@ export function mountStatusRoutes(http: HttpServer, options: StatusRoutesOptions
     if (!source) return starting();
     const rest = pathRest(req.url.pathname, '/products/');
     if (!rest || rest.length !== 1 || !rest[0]) return pageResponse(400, errorPage(400, 'bad product path', ctxOf(a)));
-    const detail = await loadProduct(source, viewerOf(a.role), rest[0]);
+    const detail = await loadProduct(source, viewerOf(a.role), rest[0], 200, now());
     if (!detail) return pageResponse(404, errorPage(404, `unknown product "${rest[0]}"`, ctxOf(a)));
     return pageResponse(200, productPage(detail, ctxOf(a, req.url)));
+  });
+
+  http.route('GET', '/accountability', async (req) => {
+    const a = pageAccess(req);
+    if (!('ok' in a)) return a;
+    const q = queryOf(req.url);
+    delete q.done;
+    delete q.failed;
+    const parsed = accountabilityQuery.safeParse(q);
+    if (!parsed.success) return pageResponse(400, errorPage(400, `bad window: ${zodMessage(parsed.error)}`, ctxOf(a)));
+    const source = options.source();
+    if (!source) return starting();
+    const since = parsed.data.since ?? DEFAULT_SINCE;
+    const catalog = source.catalog();
+    const model = await loadAccountability(source, viewerOf(a.role), since, now());
+    const tierOf = (id: string) => {
+      const p = catalog.products.get(id);
+      return p ? { tier: p.tier, ...(p.tierJustification !== undefined ? { justification: p.tierJustification } : {}) } : undefined;
+    };
+    return pageResponse(200, accountabilityPage({ model, since, tierOf }, ctxOf(a, req.url)));
   });
 
   http.route('GET', '/login', (req) => {
@@ -279,7 +304,7 @@ export function mountStatusRoutes(http: HttpServer, options: StatusRoutesOptions
     if (!parsed.success) return apiError(400, zodMessage(parsed.error));
     const source = apiSource();
     if (!source) return notStarted();
-    const detail = await loadProduct(source, viewerOf(a.role), rest[0], parsed.data.history ?? 50);
+    const detail = await loadProduct(source, viewerOf(a.role), rest[0], parsed.data.history ?? 50, now());
     if (!detail) {
       const err = new UnknownProductError(rest[0], source.catalog().products.keys());
       return apiError(404, err.message, { code: err.code, suggestions: err.suggestions });
@@ -314,6 +339,19 @@ export function mountStatusRoutes(http: HttpServer, options: StatusRoutesOptions
     const catalog = source.catalog();
     const latest = redactAll(catalog, await source.results.latest(record.product), viewerOf(a.role)).filter((r) => record.checks.includes(r.check));
     return json(200, { incident: incidentView(catalog, record), results: latest });
+  });
+
+  http.route('GET', '/api/accountability', async (req) => {
+    const a = apiAccess(req);
+    if (!('ok' in a)) return a;
+    const parsed = accountabilityQuery.safeParse(queryOf(req.url));
+    if (!parsed.success) return apiError(400, zodMessage(parsed.error));
+    const source = apiSource();
+    if (!source) return notStarted();
+    const since = parsed.data.since ?? DEFAULT_SINCE;
+    const model = await loadAccountability(source, viewerOf(a.role), since, now());
+    if (!model) return apiError(503, 'no incident history in this process');
+    return json(200, { since, ...model.figures, trend: model.trend, previous: model.previous });
   });
 
   http.route('GET', '/api/impact/*', async (req) => {

@@ -3,12 +3,45 @@
  * and incident operations through `operateIncident` (the same path as the
  * CLI and the Slack buttons: transition in Redis, then notifications).
  */
+import type { Subscription } from '../catalog/subscription-source.js';
 import { operateIncident } from '../scheduler/operations.js';
 import type { MeshwatchService } from '../scheduler/service.js';
-import type { SubscriptionsOf } from './model.js';
+import { RedisKeys } from '../state/keys.js';
+import type { SubscriptionCache } from '../state/subscriptions.js';
+import { TierReviewStore } from '../state/tier-reviews.js';
+import type { SubscriptionsOf, SubscriptionView } from './model.js';
 import type { StatusSource } from './source.js';
 
+export function subscriptionView(s: Subscription): SubscriptionView {
+  return {
+    channel: s.channel,
+    consumer: s.consumer,
+    columns: s.columns,
+    by: s.requestedBy,
+    since: s.at,
+    status: s.approval ? 'approved' : 'active',
+    ...(s.approval ? { approvedBy: s.approval.decidedBy, approvedAt: s.approval.decidedAt, request: s.approval.request } : {}),
+  };
+}
+
+/**
+ * A product's Slack subscriptions from the service's subscription cache:
+ * refreshed first (one GET of the version when nothing changed), so a
+ * subscription made on another replica shows here too.
+ */
+export function subscriptionsOfCache(cache: SubscriptionCache): SubscriptionsOf {
+  return async (productId) => {
+    await cache.refresh().catch(() => undefined); // Redis away: the subscriptions last read
+    return cache.source
+      .subscriptions()
+      .filter((s) => s.product === productId)
+      .sort((a, b) => a.channel.localeCompare(b.channel))
+      .map(subscriptionView);
+  };
+}
+
 export function serviceSource(service: MeshwatchService, extra: { subscriptionsOf?: SubscriptionsOf | undefined } = {}): StatusSource {
+  const reviews = new TierReviewStore(service.connection, new RedisKeys(service.prefix));
   return {
     catalog: () => service.snapshot.catalog,
     engine: service.engine,
@@ -28,5 +61,7 @@ export function serviceSource(service: MeshwatchService, extra: { subscriptionsO
       );
     },
     ...(extra.subscriptionsOf ? { subscriptionsOf: extra.subscriptionsOf } : {}),
+    accountability: { history: service.history, cost: service.cost },
+    tierReviews: () => reviews.latest(),
   };
 }

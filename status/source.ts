@@ -4,7 +4,12 @@
  * into the service. `loadOverview` / `loadProduct` / `incidentViews` turn
  * them into the models of model.ts, redacted for the viewer.
  */
+import { productAvailability } from '../accountability/load.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { productFileLink, tierReviewsDue, type RecordedReview, type TierReviewDue } from '../catalog/tier-review.js';
+import { tierLineageFindings, tierLineageMessage } from '../config/tier-lineage.js';
+import type { CostStore } from '../state/cost-store.js';
+import type { IncidentHistory } from '../state/incident-history.js';
 import type { QueueJobCount } from '../core/metrics.js';
 import type { IncidentEngine, IncidentRecord, Operation } from '../state/incident-engine.js';
 import type { PlatformHealthStore } from '../state/platform-health.js';
@@ -29,7 +34,7 @@ import {
   type SubscriptionsOf,
 } from './model.js';
 import type { OverviewModel } from './render/pages.js';
-import type { Viewer } from './redact.js';
+import { redactionOf, type Viewer } from './redact.js';
 
 export interface StatusSource {
   catalog(): Catalog;
@@ -43,6 +48,20 @@ export interface StatusSource {
   operate(id: string, operation: Operation, by: string, now: Date, until?: Date): Promise<void>;
   /** Slack subscriptions of a product, once the subscription store is wired in. */
   readonly subscriptionsOf?: SubscriptionsOf | undefined;
+  /** Incident history and monitoring cost counters: `/accountability` and each product's availability. */
+  readonly accountability?: { readonly history: IncidentHistory; readonly cost?: CostStore | undefined } | undefined;
+  /** Tier reviews recorded from Slack (TierReviewStore.latest()); absent: the files' dates alone count. */
+  tierReviews?(): Promise<ReadonlyMap<string, RecordedReview>>;
+}
+
+/** The window of a product page's availability. */
+export const AVAILABILITY_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** Products whose tier review is due now; a failing Redis read leaves the files' dates to count. */
+export async function loadTierReviewsDue(source: StatusSource, now: Date): Promise<TierReviewDue[]> {
+  const recorded = source.tierReviews ? await source.tierReviews().catch(() => undefined) : undefined;
+  return tierReviewsDue(source.catalog(), now, recorded ? new Map(recorded) : new Map());
 }
 
 /** Rows of the products table at most; the counts cover every product. */
@@ -54,6 +73,7 @@ export function incidentView(catalog: Catalog, record: IncidentRecord, impact?: 
     id: record.id,
     product: record.product,
     tier: catalog.products.get(record.product)?.tier ?? 'restricted',
+    ...(catalog.products.get(record.product)?.tierJustification !== undefined ? { tierJustification: catalog.products.get(record.product)!.tierJustification } : {}),
     state: record.state,
     rootCause: record.rootCause,
     checks: record.checks,
@@ -108,9 +128,9 @@ export async function loadSummaries(source: StatusSource, viewer: Viewer): Promi
   return { all, open };
 }
 
-export async function loadOverview(source: StatusSource, viewer: Viewer, filters: Filters): Promise<OverviewModel> {
+export async function loadOverview(source: StatusSource, viewer: Viewer, filters: Filters, now: Date = new Date()): Promise<OverviewModel> {
   const catalog = source.catalog();
-  const { all, open } = await loadSummaries(source, viewer);
+  const [{ all, open }, tierReviews] = await Promise.all([loadSummaries(source, viewer), loadTierReviewsDue(source, now)]);
   const counts: Record<ProductState, number> = { fail: 0, error: 0, warn: 0, pass: 0, unknown: 0 };
   let lastTick: string | undefined;
   for (const s of all) {
@@ -125,24 +145,30 @@ export async function loadOverview(source: StatusSource, viewer: Viewer, filters
     monitor: await monitorHealth(source, lastTick),
     filters,
     options: filterOptions(catalog),
+    tierReviews,
   };
 }
 
 /** Undefined for a product the config does not have. */
-export async function loadProduct(source: StatusSource, viewer: Viewer, id: string, historyLimit = 200): Promise<ProductDetail | undefined> {
+export async function loadProduct(source: StatusSource, viewer: Viewer, id: string, historyLimit = 200, now: Date = new Date()): Promise<ProductDetail | undefined> {
   const catalog = source.catalog();
   const product = catalog.products.get(id);
   if (!product) return undefined;
   const neighbours = [...new Set([...catalog.upstreamOf(id), ...catalog.downstreamOf(id).map((e) => e.product)])];
   for (const up of [...neighbours]) for (const further of catalog.upstreamOf(up)) neighbours.push(further);
   for (const e of catalog.downstreamOf(id)) for (const further of catalog.downstreamOf(e.product)) neighbours.push(further.product);
-  const [latest, history, record, around, subscriptions] = await Promise.all([
+  const periodMs = AVAILABILITY_DAYS * DAY_MS;
+  const [latest, history, record, around, subscriptions, availability, reviewsDue] = await Promise.all([
     source.results.latest(id),
     source.results.history(id, historyLimit),
     source.engine.currentOf(id),
     source.results.latestMany([...new Set(neighbours)]),
     source.subscriptionsOf ? source.subscriptionsOf(id) : Promise.resolve(undefined),
+    source.accountability ? productAvailability({ ...source.accountability, catalog }, id, now.getTime(), periodMs) : Promise.resolve(undefined),
+    loadTierReviewsDue(source, now),
   ]);
+  const finding = tierLineageFindings([product], catalog.products)[0];
+  const link = productFileLink(catalog.config.workspace.governance.repoUrl, product.file);
   const states = new Map<string, ProductState>();
   for (const [pid, results] of around) {
     const p = catalog.products.get(pid);
@@ -167,5 +193,21 @@ export async function loadProduct(source: StatusSource, viewer: Viewer, id: stri
     lineage: lineageOf(catalog, id, (pid) => states.get(pid) ?? 'unknown', impacted),
     consumers: consumersOf(catalog, id),
     ...(subscriptions ? { subscriptions } : {}),
+    ...(source.accountability
+      ? {
+          availability: {
+            // A product the history never saw was available all along.
+            ...(availability ?? { product: id, domain: product.domain, tier: product.tier, incidents: 0, breakages: 0, consumerHours: 0, consumersHurt: 0, businessUnitsHurt: [], availability: 1, brokenMs: 0, checks: [] }),
+            // As on /accountability: a restricted product's failing checks are for operators.
+            ...(availability && redactionOf(product.tier, viewer) === 'all' ? { checks: [] } : {}),
+            window: { from: new Date(now.getTime() - periodMs).toISOString(), to: now.toISOString(), days: AVAILABILITY_DAYS },
+          },
+        }
+      : {}),
+    ...(finding
+      ? { tierLineage: { stricterInputs: finding.stricterInputs, ...(product.tierJustification !== undefined ? { justification: product.tierJustification } : {}), message: tierLineageMessage(finding) } }
+      : {}),
+    ...(reviewsDue.find((r) => r.product === id) ? { tierReview: reviewsDue.find((r) => r.product === id) } : {}),
+    file: { path: product.file, ...(link ? { link } : {}) },
   };
 }

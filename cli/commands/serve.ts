@@ -16,7 +16,7 @@ import { MeshwatchService, type NotifierContext, type WorkerTuning } from '../..
 import { AccessControl, accessFromEnv } from '../../status/auth.js';
 import { HttpServer, json } from '../../status/http-server.js';
 import { mountStatusRoutes } from '../../status/routes.js';
-import { serviceSource } from '../../status/service-source.js';
+import { serviceSource, subscriptionsOfCache } from '../../status/service-source.js';
 import type { StatusSource } from '../../status/source.js';
 import type { CliIo } from '../io.js';
 
@@ -132,9 +132,9 @@ export async function serveCommand(options: ServeOptions, io: CliIo, signals: No
     const ready = started && (await service.ready());
     return json(ready ? 200 : 503, { ready, redis: ready ? 'ok' : 'unreachable or starting', config: started ? service.snapshot.hash : null });
   });
-  // The status page, API and /metrics; `subscriptionsOf` (Slack subscriptions) is injected here once that store exists.
+  // The status page, API and /metrics; the product pages show Slack subscriptions from the service's subscription cache.
   let source: StatusSource | undefined;
-  mountStatusRoutes(http, { source: () => (started ? (source ??= serviceSource(service)) : undefined), access: new AccessControl(accessFromEnv(io.env)), metrics: service.metrics, logger });
+  mountStatusRoutes(http, { source: () => (started ? (source ??= serviceSource(service, { subscriptionsOf: subscriptionsOfCache(service.subscriptions) })) : undefined), access: new AccessControl(accessFromEnv(io.env)), metrics: service.metrics, logger });
 
   let stop!: (signal: string) => void;
   const stopped = new Promise<string>((resolve) => (stop = resolve));

@@ -15,8 +15,32 @@ export function badge(state: ProductState, text: string = LABEL[state]): Html {
   return html`<span class="badge s-${state}" data-status="${state}"><span class="icon" aria-hidden="true">${ICON[state]}</span>${text}</span>`;
 }
 
-export function tierTag(tier: string): Html {
-  return html`<span class="tier" title="shareability tier">${tier}</span>`;
+/** The tier, with its justification (`tierJustification`) beside it when the product gives one: shown wherever the tier is. */
+export function tierTag(tier: string, justification?: string | undefined): Html {
+  return justification
+    ? html`<span class="tier" title="shareability tier: ${justification}">${tier}</span> <span class="small muted tier-why" data-tier-justification>${justification}</span>`
+    : html`<span class="tier" title="shareability tier">${tier}</span>`;
+}
+
+const SLACK_USER = /^(?:<@)?([UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,})(?:\|([^>]*))?>?$/;
+
+/**
+ * Who did something, readably. Slack buttons record the Slack user id
+ * (`U0123ABCD`) and subscriptions `<@U0123ABCD>`: the page cannot render a
+ * mention, and resolving names would need a Slack call per id on every
+ * page view, so it shows `@U0123ABCD (Slack)` (or the name a `<@U…|name>`
+ * carries); names typed on the page or the CLI are shown as they are.
+ */
+export function personText(by: string): string {
+  const m = SLACK_USER.exec(by);
+  if (!m || (by.startsWith('<@') !== by.endsWith('>'))) return by;
+  return m[2] ? `@${m[2]} (Slack)` : `@${m[1]} (Slack)`;
+}
+
+export function person(by: string | undefined): Html {
+  if (!by) return html``;
+  const text = personText(by);
+  return text === by ? html`<b>${by}</b>` : html`<b title="Slack user ${by}">${text}</b>`;
 }
 
 function span(ms: number): string {
@@ -74,11 +98,11 @@ const STATE_ICON: Readonly<Record<IncidentView['state'], ProductState>> = { open
 export function incidentState(incident: IncidentView, now: Date): Html {
   const who =
     incident.state === 'acknowledged' && incident.acknowledgedBy
-      ? html` <span class="ack" data-ack-by="${incident.acknowledgedBy}">by <b>${incident.acknowledgedBy}</b> ${ago(incident.acknowledgedAt, now)}</span>`
+      ? html` <span class="ack" data-ack-by="${incident.acknowledgedBy}">by ${person(incident.acknowledgedBy)} ${ago(incident.acknowledgedAt, now)}</span>`
       : incident.state === 'snoozed'
-        ? html` <span>by <b>${incident.snoozedBy ?? ''}</b> until <time datetime="${incident.snoozedUntil ?? ''}">${incident.snoozedUntil ?? ''}</time></span>`
+        ? html` <span>by ${person(incident.snoozedBy)} until <time datetime="${incident.snoozedUntil ?? ''}">${incident.snoozedUntil ?? ''}</time></span>`
         : incident.state === 'resolved' && incident.resolvedBy
-          ? html` <span>by <b>${incident.resolvedBy}</b></span>`
+          ? html` <span>by ${person(incident.resolvedBy)}</span>`
           : '';
   return html`${badge(STATE_ICON[incident.state], incident.state)}${who}`;
 }
@@ -119,7 +143,7 @@ export function incidentGroups(groups: readonly IncidentGroupView[], options: In
     const live = group.incidents.some((i) => i.id !== undefined);
     const rows = group.incidents.map(
       (i) => html`<tr data-incident-row="${i.id ?? i.product}">
-<td>${productLink(i.product, options.linkProducts)} ${tierTag(i.tier)}${i.product !== group.rootCause ? html`<div class="small muted">caused by ${group.rootCause}</div>` : ''}</td>
+<td>${productLink(i.product, options.linkProducts)} ${tierTag(i.tier, i.tierJustification)}${i.product !== group.rootCause ? html`<div class="small muted">caused by ${group.rootCause}</div>` : ''}</td>
 ${live ? html`<td>${i.id ?? ''}</td>` : ''}
 <td>${incidentState(i, options.now)}</td>
 ${live ? html`<td class="nowrap">${i.openedAt ? age(i.openedAt, options.now) : ''}</td>` : ''}
@@ -156,7 +180,7 @@ export function productsByDomain(products: readonly ProductSummary[], options: {
       const first = list[0]!;
       return html`<tr class="domain-head"><td colspan="6">${first.domainName} <span class="muted small">${first.domain}${first.businessUnit ? ` · ${first.businessUnit}` : ''}</span></td></tr>
 ${list.map(
-  (p) => html`<tr data-product="${p.id}" data-state="${p.state}"><td>${productLink(p.id, options.linkProducts)}${p.name ? html`<div class="small muted">${p.name}</div>` : ''}</td><td>${tierTag(p.tier)}</td><td>${badge(p.state)}</td>${CHECK_KINDS.map((k) => kindCell(p, k, options.now))}</tr>`,
+  (p) => html`<tr data-product="${p.id}" data-state="${p.state}"><td>${productLink(p.id, options.linkProducts)}${p.name ? html`<div class="small muted">${p.name}</div>` : ''}</td><td>${tierTag(p.tier, p.tierJustification)}</td><td>${badge(p.state)}</td>${CHECK_KINDS.map((k) => kindCell(p, k, options.now))}</tr>`,
 )}`;
     });
   return html`<table class="products"><thead><tr><th>product</th><th>tier</th><th>state</th><th>freshness</th><th>schema</th><th>contract</th></tr></thead><tbody>${rows}</tbody></table>`;

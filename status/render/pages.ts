@@ -14,8 +14,9 @@ import {
   type ProductState,
   type ProductSummary,
 } from '../model.js';
+import type { TierReviewDue } from '../../catalog/tier-review.js';
 import type { Role } from '../redact.js';
-import { actionForms, ago, badge, blastRadius, checksTable, incidentGroups, incidentState, productsByDomain, radiusSummary, tierTag, timeline, type ActionContext } from './components.js';
+import { actionForms, ago, badge, blastRadius, checksTable, incidentGroups, incidentState, person, productLink, productsByDomain, radiusSummary, tierTag, timeline, type ActionContext } from './components.js';
 import { lineageSvg } from './lineage.js';
 import { page } from './shell.js';
 
@@ -40,7 +41,7 @@ export interface PageContext {
   readonly error?: string | undefined;
 }
 
-function bar(ctx: PageContext): Html {
+export function bar(ctx: PageContext): Html {
   if (ctx.role) {
     const who = ctx.role === 'operator' ? html`operator${ctx.name ? html` <b>${ctx.name}</b>` : ''}` : html`reader`;
     return html`<span>signed in as ${who}</span><form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="${ctx.csrf ?? ''}"><button type="submit">Sign out</button></form>`;
@@ -48,9 +49,12 @@ function bar(ctx: PageContext): Html {
   return ctx.canSignIn ? html`<a href="/login">Sign in</a>` : html`<span class="small">read-only (no tokens configured)</span>`;
 }
 
-const NAV = (current: string) => [{ href: '/', label: 'Overview', current: current === '/' }];
+export const NAV = (current: string) => [
+  { href: '/', label: 'Overview', current: current === '/' },
+  { href: '/accountability', label: 'Accountability', current: current === '/accountability' },
+];
 
-function messages(ctx: PageContext): Html {
+export function messages(ctx: PageContext): Html {
   return html`${ctx.notice ? html`<div class="notice" role="status">${ctx.notice}</div>` : ''}${ctx.error ? html`<div class="error-box" role="alert">${ctx.error}</div>` : ''}`;
 }
 
@@ -66,6 +70,8 @@ export interface OverviewModel {
   readonly monitor: MonitorHealth;
   readonly filters: Filters;
   readonly options: { readonly domains: ReadonlyArray<{ id: string; name: string }>; readonly businessUnits: readonly string[] };
+  /** Products whose tier review is due; absent in a static report. */
+  readonly tierReviews?: readonly TierReviewDue[] | undefined;
 }
 
 export function summaryCards(counts: Readonly<Record<ProductState, number>>, incidents: readonly IncidentView[], monitor: MonitorHealth | undefined, now: Date): Html {
@@ -110,17 +116,76 @@ export function overviewPage(model: OverviewModel, ctx: PageContext): string {
 ${summaryCards(model.counts, model.incidents, model.monitor, ctx.now)}
 <h2 id="incidents">Open incidents, by root cause</h2>
 ${incidentGroups(groupIncidents(model.incidents), { now: ctx.now, linkProducts: true, actions: actionsFor(ctx, back) })}
+${model.tierReviews && model.tierReviews.length > 0 ? tierReviewSection(model.tierReviews, ctx.now) : ''}
 <h2 id="products">Products</h2>
 ${filterForm(model)}
 ${productsByDomain(model.products, { now: ctx.now, linkProducts: true })}`;
   return page({ title: `meshwatch · ${model.incidents.length} open incident${model.incidents.length === 1 ? '' : 's'}`, refreshSeconds: REFRESH_SECONDS, bar: bar(ctx), nav: NAV('/') }, body);
 }
 
+function fileLink(file: string, link: string | undefined): Html {
+  return link ? html`<a href="${link}" rel="noopener"><code>${file}</code></a>` : html`<code>${file}</code>`;
+}
+
+function lastReview(r: TierReviewDue): Html {
+  if (r.reviewSource === 'never') return html`<span class="muted">never reviewed</span>`;
+  return html`${r.lastReviewedAt?.slice(0, 10) ?? ''} <span class="small muted">${r.reviewSource === 'recorded' ? html`from Slack${r.reviewedBy ? html` by ${person(r.reviewedBy)}` : ''}` : 'tierReviewedAt in the file'}</span>`;
+}
+
+/** The overview's small list of products whose tier review is due (the longest overdue first, at most 20 rows). */
+function tierReviewSection(due: readonly TierReviewDue[], now: Date): Html {
+  const shown = due.slice(0, 20);
+  // Folded: on a mesh that has just turned audits on nearly everything is due, and the incidents come first.
+  return html`<h2 id="tier-reviews">Tier reviews due <span class="muted small">· ${due.length} product${due.length === 1 ? '' : 's'}</span></h2>
+<details class="card"><summary>${shown.slice(0, 3).map((r, i) => html`${i > 0 ? ', ' : ''}${r.product}`)}${due.length > 3 ? ` and ${due.length - 3} more` : ''} <span class="small muted">(the longest overdue first; show the list)</span></summary>
+<table class="tier-reviews" style="margin-top:8px"><thead><tr><th>product</th><th>tier</th><th>last review</th><th>due</th><th>file</th></tr></thead><tbody>${shown.map(
+    (r) => html`<tr data-tier-review="${r.product}"><td>${productLink(r.product, true)}</td><td>${tierTag(r.tier, r.tierJustification)}</td><td>${lastReview(r)}</td><td class="small">${r.dueAt ? html`${r.overdueDays} d overdue ${ago(r.dueAt, now)}` : 'now'}</td><td>${fileLink(r.file, r.link)}</td></tr>`,
+  )}</tbody></table>${due.length > shown.length ? html`<p class="small muted">… and ${due.length - shown.length} more (<code>meshwatch report --tiers</code> lists them all)</p>` : ''}
+<p class="small muted">Confirm a tier with the “tier still right” button of the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in the product’s file.</p></details>`;
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(2)} %`;
+}
+
+function hours(h: number): string {
+  return Number.isInteger(h) ? String(h) : h.toFixed(h < 10 ? 2 : 1).replace(/\.?0+$/, '');
+}
+
+function availabilityBlock(detail: ProductDetail): Html {
+  const a = detail.availability;
+  if (!a) return html``;
+  return html`<h2 id="availability">Availability <span class="muted small">· last ${a.window.days} days</span></h2>
+<div class="cards" data-availability="${a.availability}">
+<div class="card"><div class="muted small">available</div><div class="big">${percent(a.availability)}</div><div class="small muted">broken ${hours(Math.round((a.brokenMs / 3_600_000) * 100) / 100)} h</div></div>
+<div class="card"><div class="muted small">incidents</div><div class="big">${a.incidents}</div><div class="small muted">${a.breakages} rooted here</div></div>
+<div class="card" data-harm><div class="muted small">harm it caused</div><div class="big">${hours(a.consumerHours)}</div><div class="small">consumer-hours · ${a.consumersHurt} consumer${a.consumersHurt === 1 ? '' : 's'}${a.businessUnitsHurt.length > 0 ? html` in ${a.businessUnitsHurt.join(', ')}` : ''}</div></div>
+</div>
+<p class="small muted">From the incident history; the whole mesh on <a href="/accountability">Accountability</a>.</p>`;
+}
+
+function governanceBlock(detail: ProductDetail): Html {
+  const lineage = detail.tierLineage;
+  const review = detail.tierReview;
+  const lineageHtml = lineage
+    ? lineage.justification
+      ? html`<p data-tier-lineage="justified">Reads the stricter ${lineage.stricterInputs.map((i, n) => html`${n > 0 ? ', ' : ''}${productLink(i.id, true)} (${i.tier})`)}; its tier is justified: <i>${lineage.justification}</i></p>`
+      : html`<div class="notice" data-tier-lineage="warning">▲ Tier lineage: ${lineage.message}</div>`
+    : '';
+  const reviewHtml = review
+    ? html`<div class="notice" data-tier-review-due>▲ Tier review due${review.dueAt ? html` since ${review.dueAt.slice(0, 10)} (${review.overdueDays} d overdue; last review ${lastReview(review)})` : ' (never reviewed)'}. Is <b>${detail.summary.tier}</b> still right? Confirm it with “tier still right” in the producer’s digest in Slack, or change <code>tier</code> / <code>tierReviewedAt</code> in ${fileLink(review.file, review.link)}.</div>`
+    : '';
+  if (!lineageHtml && !reviewHtml) return html``;
+  return html`<h2 id="governance">Tier governance</h2>${lineageHtml}${reviewHtml}`;
+}
+
 function subscriptionsBlock(detail: ProductDetail): Html {
   if (detail.subscriptions === undefined) return html`<p class="muted small">Slack subscriptions are not available in this process.</p>`;
   if (detail.subscriptions.length === 0) return html`<p class="muted small">no subscriptions</p>`;
-  return html`<table class="subscriptions"><thead><tr><th>channel</th><th>columns</th><th>by</th><th>since</th><th>status</th></tr></thead><tbody>${detail.subscriptions.map(
-    (s) => html`<tr><td>${s.channel}</td><td>${s.columns && s.columns.length > 0 ? s.columns.join(', ') : html`<span class="muted">all</span>`}</td><td>${s.by ?? ''}</td><td class="small">${s.since ?? ''}</td><td>${s.status ?? ''}</td></tr>`,
+  return html`<table class="subscriptions"><thead><tr><th>channel</th><th>columns</th><th>subscribed by</th><th>since</th><th>status</th></tr></thead><tbody>${detail.subscriptions.map(
+    (s) => html`<tr data-subscription="${s.consumer ?? s.channel}"><td>${s.channel}</td><td>${s.columns && s.columns.length > 0 ? s.columns.join(', ') : html`<span class="muted">all</span>`}</td><td>${person(s.by)}</td><td class="small">${s.since ?? ''}</td><td>${s.status ?? ''}${
+      s.approvedBy ? html`<div class="small">approved by ${person(s.approvedBy)}${s.approvedAt ? ` ${s.approvedAt}` : ''}${s.request ? ` (${s.request})` : ''}</div>` : ''
+    }</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -133,10 +198,13 @@ export function productBody(detail: ProductDetail, ctx: PageContext, linkProduct
 ${blastRadius(detail.incident.impact, linkProducts)}
 <div style="margin-top:8px">${actionForms(detail.incident, actions)}</div></section>`
     : '';
-  return html`<h1 id="p-${s.id}">${s.id} ${badge(s.state)} ${tierTag(s.tier)}</h1>
+  return html`<h1 id="p-${s.id}">${s.id} ${badge(s.state)} ${tierTag(s.tier, s.tierJustification)}</h1>
 <p class="muted">${s.name ? html`<b>${s.name}</b> · ` : ''}${s.domainName} (${s.domain})${s.businessUnit ? ` · ${s.businessUnit}` : ''} · table <code>${detail.table}</code> · schedule <code>${detail.schedule}</code>${detail.owner.channel ? ` · ${detail.owner.channel}` : ''}${detail.owner.oncall ? ` · on call ${detail.owner.oncall}` : ''}</p>
 ${detail.description ? html`<p>${detail.description}</p>` : ''}
+${detail.file ? html`<p class="small muted">defined in ${fileLink(detail.file.path, detail.file.link)}</p>` : ''}
 ${incident}
+${availabilityBlock(detail)}
+${governanceBlock(detail)}
 <h2>Lineage</h2>
 <div class="lineage">${lineageSvg(detail.lineage, linkProducts)}</div>
 <h2>Checks</h2>

@@ -68,6 +68,13 @@ input[type=text],input[type=password]{padding:3px 7px;border:1px solid #b7c0cc;b
 .error-box{background:var(--fail-bg);border:1px solid #f3b8b1;border-radius:6px;padding:8px 12px;margin:10px 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}
 footer{margin-top:30px;color:var(--muted);font-size:12px}
+td.num{text-align:right;white-space:nowrap}.nowrap{white-space:nowrap}
+.trend.worse{color:var(--fail)}.trend.better{color:var(--pass)}
+table.matrix td{min-width:110px}table.matrix th[scope=row]{background:#f3f5f8;text-transform:none;font-size:13px;color:var(--ink)}
+.heat-1{background:#fff4f2}.heat-2{background:#fde1dc}.heat-3{background:#f9c6bd}.heat-4{background:#f2a293}
+td.own{outline:1px dashed #b7c0cc;outline-offset:-3px}
+ul.owners{margin:0;padding-left:16px}
+.tier-why{font-style:italic}
 `);
 
 export function page(options: ShellOptions, body: HtmlValue): string {
