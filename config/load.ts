@@ -210,7 +210,7 @@ export function productEntryFor(file: string, raw: ProductFile, workspace: Works
   // The placeholder only lets the cross-file checks see this product; a
   // problem is already recorded (or the workspace is invalid), so the config
   // is never returned with it.
-  const product: Product = { ...raw, schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file };
+  const product: Product = withFields(raw, { schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file });
   return { file, problems: noProblems(problems), product, raw };
 }
 
@@ -219,8 +219,19 @@ export function loadConsumerFile(file: string, content: FileText, env: NodeJS.Pr
   const parsed = parseContent(file, content, env, problems);
   const raw = parsed && validate(consumersFileSchema, parsed, problems);
   if (!raw) return { file, problems, consumers: [] };
-  const consumers = raw.consumers.map((consumer): Consumer => ({ ...consumer, source: file }));
+  const consumers = raw.consumers.map((consumer): Consumer => withFields(consumer, { source: file }));
   return { file, problems: noProblems(problems), consumers };
+}
+
+/**
+ * `{ ...base, ...extra }` without the spread: V8 (Node 20) gives every object
+ * made by a spread that has gone megamorphic its own hidden class, so 60,000
+ * products and 120,000 consumers had 180,000 classes (memory, GC, and every
+ * later `product.inputs` a megamorphic lookup). Object.assign onto `{}` walks
+ * the shared transition tree: one class for all objects of the same keys.
+ */
+export function withFields<T extends object, U extends object>(base: T, extra: U): T & U {
+  return Object.assign({}, base, extra);
 }
 
 export type Assembled = { readonly config: MeshConfig } | { readonly problems: readonly ConfigProblem[] };
