@@ -16,6 +16,7 @@ import { checkContractRules } from './contract-rules.js';
 import { checkDomains, checkReferences, checkWarehouseFit } from './cross-file.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { fastConsumersFile, fastProductFile } from './fast-validate.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
 import { parseSchedule } from './schedule.js';
 import { consumersFileSchema, describeValue, productFileSchema, workspaceFileSchema, type ProductFile, type WorkspaceFile } from './schema.js';
@@ -191,7 +192,7 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
 export function loadProductFile(file: string, content: FileText, env: NodeJS.ProcessEnv, workspace: Workspace | undefined): ProductEntry {
   const problems: ConfigProblem[] = [];
   const parsed = parseContent(file, content, env, problems);
-  const raw = parsed && validate(productFileSchema, parsed, problems);
+  const raw = parsed && (fastProductFile(parsed.value) ?? validate(productFileSchema, parsed, problems));
   if (!raw) {
     const id = (parsed?.value as { id?: unknown } | null | undefined)?.id;
     return { file, problems, invalidId: typeof id === 'string' ? id : undefined };
@@ -217,7 +218,7 @@ export function productEntryFor(file: string, raw: ProductFile, workspace: Works
 export function loadConsumerFile(file: string, content: FileText, env: NodeJS.ProcessEnv): ConsumerFileEntry {
   const problems: ConfigProblem[] = [];
   const parsed = parseContent(file, content, env, problems);
-  const raw = parsed && validate(consumersFileSchema, parsed, problems);
+  const raw = parsed && (fastConsumersFile(parsed.value) ?? validate(consumersFileSchema, parsed, problems));
   if (!raw) return { file, problems, consumers: [] };
   const consumers = raw.consumers.map((consumer): Consumer => withFields(consumer, { source: file }));
   return { file, problems: noProblems(problems), consumers };
