@@ -114,7 +114,8 @@ function mutateOnce(root: unknown, random: () => number): unknown {
   const path = pick(paths(root));
   const swap = () => structuredClone(pick(SWAPS));
   if (path.length === 0) return random() < 0.5 ? swap() : root;
-  const parent = at(root, path.slice(0, -1)) as Record<string | number, unknown> & unknown[];
+  const parent = at(root, path.slice(0, -1)) as Record<string | number, unknown>;
+  const list = Array.isArray(parent) ? (parent as unknown[]) : undefined;
   const last = path[path.length - 1]!;
   const node = parent[last];
   switch (Math.floor(random() * 6)) {
@@ -122,12 +123,12 @@ function mutateOnce(root: unknown, random: () => number): unknown {
       parent[last] = swap();
       break;
     case 1:
-      if (Array.isArray(parent)) parent.splice(last as number, 1);
+      if (list) list.splice(last as number, 1);
       else delete parent[last];
       break;
     case 2: {
       // A key added where one is (defineProperty: `__proto__` as an own key, as a parser could give it).
-      Object.defineProperty(parent, Array.isArray(parent) ? parent.length : pick(KEYS), { value: swap(), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(parent, list ? list.length : pick(KEYS), { value: swap(), enumerable: true, writable: true, configurable: true });
       break;
     }
     case 3:
@@ -135,12 +136,12 @@ function mutateOnce(root: unknown, random: () => number): unknown {
       else parent[last] = swap();
       break;
     case 4:
-      if (Array.isArray(parent)) parent.push(structuredClone(node));
+      if (list) list.push(structuredClone(node));
       else if (Array.isArray(node)) node.push(structuredClone(node[0]));
       break;
     default: {
       // A key renamed to another known one (a field in the wrong place).
-      if (!Array.isArray(parent)) {
+      if (!list) {
         delete parent[last];
         parent[pick(KEYS.filter((k) => k !== '__proto__'))] = node;
       }
