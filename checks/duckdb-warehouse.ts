@@ -229,32 +229,42 @@ export async function openDuckdbWarehouse(config: Pick<DuckdbWarehouseConfig, 'p
         schemas.add(t.schema.name.toLowerCase());
       }
       const found = new Map<string, { columns: ColumnInfo[]; kind: 'table' | 'view' }>();
+      const views = new Set<string>();
+      const keyOfParts = (parts: readonly string[]) => `${parts[0]!.toLowerCase()}.${parts[1]!.toLowerCase()}.${parts[2]!.toLowerCase()}`;
       for (const [db, schemas] of byDatabase) {
         const schemaList = [...schemas];
         const placeholders = schemaList.map((_, i) => `$${i + 2}`).join(', ');
-        // One query per database: the columns of every table in the schemas the products live in.
+        const where = `lower(database_name) = $1 and lower(schema_name) in (${placeholders})`;
+        // One statement per database: the columns of every table in the schemas the products live in, and which
+        // of those tables are views (duckdb_columns() and duckdb_views(), what information_schema.columns and
+        // .tables are made of). Each schema's rows come back as ONE JSON text: reading 240,000 rows of 8 values
+        // through the driver cost about 2 s of CPU at 60,000 products, one JSON.parse per schema a tenth of it.
+        // JSON keeps every name exact, whatever characters it holds.
         const rows = await run(
-          `select c.table_catalog, c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable, c.ordinal_position, t.table_type
-             from information_schema.columns c
-             join information_schema.tables t
-               on t.table_catalog = c.table_catalog and t.table_schema = c.table_schema and t.table_name = c.table_name
-            where lower(c.table_catalog) = $1 and lower(c.table_schema) in (${placeholders})
-            order by c.table_schema, c.table_name, c.ordinal_position`,
+          `select 'c' as what, string_agg(to_json([database_name, schema_name, table_name, column_name, data_type, is_nullable::varchar, column_index::varchar]), ',') as items
+             from duckdb_columns() where ${where} group by schema_name
+           union all
+           select 'v' as what, string_agg(to_json([database_name, schema_name, view_name]), ',') as items
+             from duckdb_views() where ${where} group by schema_name`,
           options,
           [db, ...schemaList],
         );
         for (const row of rows) {
-          const key = [row.table_catalog, row.table_schema, row.table_name].map((v) => String(v).toLowerCase()).join('.');
-          let entry = found.get(key);
-          if (!entry) found.set(key, (entry = { columns: [], kind: row.table_type === 'VIEW' ? 'view' : 'table' }));
-          entry.columns.push({
-            name: String(row.column_name),
-            type: String(row.data_type),
-            nullable: row.is_nullable === 'YES',
-            ordinal: Number(row.ordinal_position),
-          });
+          if (row.what !== 'v') continue;
+          for (const parts of JSON.parse(`[${String(row.items)}]`) as string[][]) views.add(keyOfParts(parts));
+        }
+        for (const row of rows) {
+          if (row.what !== 'c') continue;
+          for (const parts of JSON.parse(`[${String(row.items)}]`) as string[][]) {
+            const key = keyOfParts(parts);
+            let entry = found.get(key);
+            if (!entry) found.set(key, (entry = { columns: [], kind: views.has(key) ? 'view' : 'table' }));
+            entry.columns.push({ name: parts[3]!, type: parts[4]!, nullable: parts[5] === 'true', ordinal: Number(parts[6]) });
+          }
         }
       }
+      // string_agg keeps no order: columns in table order, as information_schema's ordinal_position gave them.
+      for (const entry of found.values()) entry.columns.sort((a, b) => a.ordinal - b.ordinal);
       const result = new Map<string, TableMetadata>();
       for (const t of tables) {
         const key = duckdbDialect.tableKey(t);

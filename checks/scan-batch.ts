@@ -122,7 +122,10 @@ export function batchStatement(
     const values = allSlots.map((slot) => `${bySlot.get(slot) ?? 'null'} as ${quoteAlias(slot)}`);
     return `select ${i} as ${quoteAlias('i')}, ${values.join(', ')} from ${member.table}`;
   });
-  return { sql: selects.join('\nunion all\n'), slots: placement };
+  // Sorted so that the rows come back together: DuckDB returns a UNION ALL as one result chunk per branch,
+  // i.e. 50 fetches of one row through its Node driver per statement (1.3 ms of main-thread time); the
+  // ORDER BY gathers them into one chunk. Elsewhere it costs a sort of at most a batch of rows.
+  return { sql: `select * from (\n${selects.join('\nunion all\n')}\n) as batch order by ${quoteAlias('i')}`, slots: placement };
 }
 
 export async function runScans(warehouse: Warehouse, requests: readonly ScanRequest[], options: ScanOptions): Promise<ScansResult> {

@@ -8,7 +8,7 @@
  * (`loadWorkspaceFile`, `loadProductFile`, `loadConsumerFile`), and
  * `assembleConfig` applies the cross-file rules to a set of entries.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { checkContractRules } from './contract-rules.js';
@@ -17,6 +17,7 @@ import { checkTierLineage } from './tier-lineage.js';
 import { withDomainHints } from './domain-hints.js';
 import { discoverConfigFiles, type ConfigFiles, type Discovery } from './discover.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { fastConsumersFile, fastProductFile } from './fast-validate.js';
 import { parseConfigText, formatPath, type ParsedFile } from './parse-file.js';
 import { configNotices, notice, noticeLists, type ConfigNotice } from './notices.js';
 import { parseSchedule } from './schedule.js';
@@ -73,19 +74,35 @@ export type FileText = { readonly text: string } | { readonly error: string };
 /** Largest config file read: a product file is a few KB; a bigger one is a mistake or an attack on memory. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
+/** One buffer for every read (reads are synchronous), a byte longer than the largest file allowed. */
+let readBuffer: Buffer | undefined;
+
 /**
  * Reads one file. Synchronous on purpose: for 60,000 small files, sync reads
  * take about 0.7 s here against 5 s for fs/promises (four thread-pool round
  * trips per file); a reload reads only the files that changed.
+ *
+ * open, read into a shared buffer until end of file or one byte past the
+ * limit, close: the size is known without an fstat, nothing beyond the limit
+ * is read, and no buffer is allocated per file (0.55-0.70 s -> 0.39-0.46 s of
+ * CPU for 60,000 files, against open + fstat + readFileSync).
  */
 export function readConfigText(root: string, file: string): FileText {
   let fd: number | undefined;
   try {
-    // open + fstat + read is what readFileSync does anyway; the size is checked before anything is read.
     fd = openSync(path.join(root, file), 'r');
-    const size = fstatSync(fd).size;
-    if (size > MAX_FILE_BYTES) return { error: `file too large (${(size / 1024 / 1024).toFixed(1)} MiB; at most 1 MiB per config file)` };
-    return { text: readFileSync(fd, 'utf8') };
+    const buffer = (readBuffer ??= Buffer.allocUnsafe(MAX_FILE_BYTES + 1));
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, size, buffer.length - size, null);
+      if (n === 0) break;
+      size += n;
+      if (size === buffer.length) {
+        const total = fstatSync(fd).size;
+        return { error: `file too large (${(total / 1024 / 1024).toFixed(1)} MiB; at most 1 MiB per config file)` };
+      }
+    }
+    return { text: buffer.toString('utf8', 0, size) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { error: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'expected a file, found a folder' : `cannot read file (${code ?? String(err)})` };
@@ -229,7 +246,7 @@ export function loadWorkspaceFile(root: string, file: string, content: FileText,
 export function loadProductFile(file: string, content: FileText, env: NodeJS.ProcessEnv, workspace: Workspace | undefined): ProductEntry {
   const problems: ConfigProblem[] = [];
   const parsed = parseContent(file, content, env, problems);
-  const raw = parsed && validate(productFileSchema, parsed, problems);
+  const raw = parsed && (fastProductFile(parsed.value) ?? validate(productFileSchema, parsed, problems));
   if (!raw) {
     const id = (parsed?.value as { id?: unknown } | null | undefined)?.id;
     return { file, problems, invalidId: typeof id === 'string' ? id : undefined };
@@ -248,17 +265,28 @@ export function productEntryFor(file: string, raw: ProductFile, workspace: Works
   // The placeholder only lets the cross-file checks see this product; a
   // problem is already recorded (or the workspace is invalid), so the config
   // is never returned with it.
-  const product: Product = { ...raw, schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file };
+  const product: Product = withFields(raw, { schedule: schedule ?? { kind: 'every', everyMs: 0, text: 'invalid' }, file });
   return { file, problems: noProblems(problems), product, raw };
 }
 
 export function loadConsumerFile(file: string, content: FileText, env: NodeJS.ProcessEnv): ConsumerFileEntry {
   const problems: ConfigProblem[] = [];
   const parsed = parseContent(file, content, env, problems);
-  const raw = parsed && validate(consumersFileSchema, parsed, problems);
+  const raw = parsed && (fastConsumersFile(parsed.value) ?? validate(consumersFileSchema, parsed, problems));
   if (!raw) return { file, problems, consumers: [] };
-  const consumers = raw.consumers.map((consumer): Consumer => ({ ...consumer, source: file }));
+  const consumers = raw.consumers.map((consumer): Consumer => withFields(consumer, { source: file }));
   return { file, problems: noProblems(problems), consumers };
+}
+
+/**
+ * `{ ...base, ...extra }` without the spread: V8 (Node 20) gives every object
+ * made by a spread that has gone megamorphic its own hidden class, so 60,000
+ * products and 120,000 consumers had 180,000 classes (memory, GC, and every
+ * later `product.inputs` a megamorphic lookup). Object.assign onto `{}` walks
+ * the shared transition tree: one class for all objects of the same keys.
+ */
+export function withFields<T extends object, U extends object>(base: T, extra: U): T & U {
+  return Object.assign({}, base, extra);
 }
 
 export type Assembled = { readonly config: MeshConfig } | { readonly problems: readonly ConfigProblem[] };

@@ -124,3 +124,51 @@ describe('the demo mesh gives the same results on DuckDB and on Snowflake', () =
     }
   });
 });
+
+describe('DuckDB metadata', () => {
+  it('describeTables gives what information_schema says: every type, views, odd names, column order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshwatch-describe-'));
+    const path = join(dir, 'meta.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(`
+      create schema s; create schema "Odd ""Schema"", too";
+      create type mood as enum ('a', 'b');
+      create table s.t (a integer not null, "B, c" decimal(12,2), d struct(x int, y varchar[]), e mood, f timestamp with time zone, g varchar[],
+        h map(varchar, int), i uuid, j blob, k double, l hugeint, m date, n interval, o bit, p union(a int, b varchar), q json, "ü ""quoted""
+      name" varchar, s decimal(38,10) not null);
+      alter table s.t drop column k; alter table s.t add column k2 bigint;
+      create view s.v as select a, e, q from s.t;
+      create view s.w(x, "Y") as select 1, 'a';
+      create table "Odd ""Schema"", too"."T\\x" ("[]{}" integer);
+      create table main.other (x int);`);
+    const truth = (await connection.runAndReadAll(`
+      select c.table_schema, c.table_name, c.column_name, c.data_type, c.is_nullable, c.ordinal_position, t.table_type
+        from information_schema.columns c join information_schema.tables t
+          on t.table_catalog = c.table_catalog and t.table_schema = c.table_schema and t.table_name = c.table_name
+       where c.table_catalog = 'meta' and c.table_schema <> 'main'
+       order by c.table_schema, c.table_name, c.ordinal_position`)).getRowObjectsJS();
+    connection.closeSync();
+    instance.closeSync();
+    const warehouse = await openDuckdbWarehouse({ path, catalog: 'meta' });
+    try {
+      const names = [...new Set(truth.map((r) => `${String(r.table_schema)}\u0000${String(r.table_name)}`))].map((k) => k.split('\u0000'));
+      const tables = names.map(([schema, table]) => warehouse.resolve({ schema: { name: schema!, quoted: true }, table: { name: table!, quoted: true } }));
+      const meta = await warehouse.describeTables([...tables, warehouse.resolve({ schema: { name: 's', quoted: false }, table: { name: 'missing', quoted: false } })]);
+      const described = tables.flatMap((t) => {
+        const entry = meta.get(warehouse.dialect.tableKey(t))!;
+        return entry.columns.map((c) => ({
+          table_schema: t.schema.name, table_name: t.table.name, column_name: c.name, data_type: c.type,
+          is_nullable: c.nullable ? 'YES' : 'NO', ordinal_position: c.ordinal, table_type: entry.kind === 'view' ? 'VIEW' : 'BASE TABLE',
+        }));
+      });
+      expect(truth.length).toBeGreaterThan(20);
+      expect(described).toEqual(truth);
+      expect(meta.size).toBe(tables.length);
+    } finally {
+      await warehouse.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
