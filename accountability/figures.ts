@@ -57,6 +57,8 @@ export interface ProductFigures {
   readonly product: string;
   readonly domain: string;
   readonly tier?: string | undefined;
+  /** Why the tier is what it is (issue 16: shown wherever the tier is). */
+  readonly tierJustification?: string | undefined;
   /** Incidents of this product opened in the window (its own, whatever their root). */
   readonly incidents: number;
   /** Breakages rooted in this product opened in the window. */
@@ -289,6 +291,7 @@ export function computeFigures(history: readonly HistoryRecord[], catalog: Catal
       product: id,
       domain,
       tier: catalog.products.get(id)?.tier ?? own[0]?.tier,
+      ...(catalog.products.get(id)?.tierJustification !== undefined ? { tierJustification: catalog.products.get(id)!.tierJustification } : {}),
       incidents: own.filter((r) => r.openedAt >= w.fromMs).length,
       breakages: rooted.filter((b) => b.counted).length,
       consumerHours: round2(rooted.reduce((s, b) => s + hoursOf(b), 0)),

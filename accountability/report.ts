@@ -68,9 +68,9 @@ export function reportCsv(figures: Figures, table: ReportTable): string {
       ]);
     case 'products':
       return csv([
-        ['rank', 'product', 'domain', 'tier', 'breakages', 'incidents', 'consumer_hours', 'consumers_hurt', 'business_units_hurt', 'availability', 'broken_hours'],
+        ['rank', 'product', 'domain', 'tier', 'tier_justification', 'breakages', 'incidents', 'consumer_hours', 'consumers_hurt', 'business_units_hurt', 'availability', 'broken_hours'],
         ...figures.products.map((p, i) => [
-          i + 1, p.product, p.domain, p.tier, p.breakages, p.incidents, p.consumerHours, p.consumersHurt, p.businessUnitsHurt.join(' '), p.availability, hours(p.brokenMs),
+          i + 1, p.product, p.domain, p.tier, p.tierJustification, p.breakages, p.incidents, p.consumerHours, p.consumersHurt, p.businessUnitsHurt.join(' '), p.availability, hours(p.brokenMs),
         ]),
       ]);
   }

@@ -119,6 +119,14 @@ describe('a scripted week on the demo mesh', () => {
     expect(domains.every((r) => r.length === header.length)).toBe(true);
     const products = parseCsv((await report('--format', 'csv', '--table', 'products')).stdout);
     expect(products[1]!.slice(0, 3)).toEqual(['1', 'inventory.vehicles', 'inventory']);
+    // Issue 16: the tier's justification goes wherever the tier goes.
+    const ph = products[0]!;
+    expect(ph.slice(3, 5)).toEqual(['tier', 'tier_justification']);
+    const deals = products.find((r) => r[1] === 'sales.deals')!;
+    expect(deals[ph.indexOf('tier')]).toBe('limited');
+    expect(deals[ph.indexOf('tier_justification')]).toBe('reads only customer_id of crm.customers, a pseudonymous key: no names, contact details or consent flags');
+    expect(products.find((r) => r[1] === 'inventory.vehicles')![ph.indexOf('tier_justification')]).toBe('');
+    expect(products.every((r) => r.length === ph.length)).toBe(true);
     const units = parseCsv((await report('--format', 'csv', '--table', 'units')).stdout);
     expect(units.map((r) => r[0])).toEqual(['business_unit', 'Automotive', 'Retail']);
     const consumers = parseCsv((await report('--format', 'csv', '--table', 'consumers')).stdout);
