@@ -72,6 +72,8 @@ export interface ProductFigures {
   readonly brokenMs: number;
   /** The checks that failed, over its incidents in the window. */
   readonly checks: readonly string[];
+  /** Set when a reader left the checks out (a restricted product in a shared report). */
+  readonly redacted?: true | undefined;
 }
 
 export interface ProducerFigures {

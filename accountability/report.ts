@@ -7,7 +7,7 @@
  */
 import { plural } from '../core/text.js';
 import { formatDuration } from './digest.js';
-import type { DurationStats, Figures } from './figures.js';
+import type { DurationStats, Figures, ProductFigures } from './figures.js';
 
 export const REPORT_TABLES = ['matrix', 'domains', 'units', 'consumers', 'products'] as const;
 export type ReportTable = (typeof REPORT_TABLES)[number];
@@ -15,6 +15,26 @@ export type ReportTable = (typeof REPORT_TABLES)[number];
 export interface ReportMeta {
   /** What `--since` said, e.g. `30d`. */
   readonly since: string;
+  /** What `--until` said, when given. */
+  readonly until?: string | undefined;
+  /** Restricted products' checks were left out (the default). */
+  readonly redacted?: boolean | undefined;
+}
+
+/**
+ * The report's output gets pasted into tickets and shared beyond the
+ * operators who can run it, so a restricted product shows its name, owner
+ * and figures but not which checks failed (the columns they name can say
+ * more than the product's readers may know), in every format, as the
+ * digests do for other domains. `--full` keeps them.
+ */
+export function redactRestricted(figures: Figures): Figures {
+  const redact = (p: ProductFigures): ProductFigures => (p.tier === 'restricted' ? { ...p, checks: [], redacted: true } : p);
+  return {
+    ...figures,
+    producers: figures.producers.map((d) => ({ ...d, products: d.products.map(redact) })),
+    products: figures.products.map(redact),
+  };
 }
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
@@ -77,7 +97,7 @@ export function reportCsv(figures: Figures, table: ReportTable): string {
 }
 
 export function reportJson(figures: Figures, meta: ReportMeta): string {
-  return `${JSON.stringify({ since: meta.since, ...figures }, null, 2)}\n`;
+  return `${JSON.stringify({ since: meta.since, ...(meta.until !== undefined ? { until: meta.until } : {}), redacted: meta.redacted ?? false, ...figures }, null, 2)}\n`;
 }
 
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, rightAligned: ReadonlySet<number> = new Set()): string[] {

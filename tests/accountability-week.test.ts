@@ -107,6 +107,30 @@ describe('a scripted week on the demo mesh', () => {
     expect(doc.products[0]!.product).toBe('inventory.vehicles');
   });
 
+  it('report: restricted products\' failing checks are redacted in every format unless --full', async () => {
+    type Doc = { redacted: boolean; products: Array<{ product: string; tier?: string; checks: string[]; redacted?: true }>; producers: Array<{ products: Array<{ product: string; checks: string[]; redacted?: true }> }> };
+    const shared = JSON.parse((await report('--format', 'json')).stdout) as Doc;
+    expect(shared.redacted).toBe(true);
+    // crm.customers is restricted: name, owner and figures stay, its checks (schema: a dropped column) go.
+    const crm = shared.products.find((p) => p.product === 'crm.customers')!;
+    expect(crm).toMatchObject({ tier: 'restricted', checks: [], redacted: true, consumerHours: 20 });
+    expect(shared.producers.flatMap((d) => d.products).find((p) => p.product === 'crm.customers')).toMatchObject({ checks: [], redacted: true });
+    expect(shared.products.find((p) => p.product === 'inventory.vehicles')).toMatchObject({ checks: ['freshness'] });
+    expect(shared.products.find((p) => p.product === 'inventory.vehicles')!.redacted).toBeUndefined();
+    const full = JSON.parse((await report('--format', 'json', '--full')).stdout) as Doc;
+    expect(full.redacted).toBe(false);
+    expect(full.products.find((p) => p.product === 'crm.customers')).toMatchObject({ checks: ['schema'] });
+    expect(full.products.find((p) => p.product === 'crm.customers')!.redacted).toBeUndefined();
+    for (const format of ['text', 'csv']) {
+      for (const table of format === 'csv' ? ['matrix', 'domains', 'units', 'consumers', 'products'] : [undefined]) {
+        const out = (await report('--format', format, ...(table ? ['--table', table] : []))).stdout;
+        expect(out).not.toContain('schema');
+        expect(out).not.toContain('consent_marketing');
+      }
+    }
+    expect((await cli(['report', '--tiers', '--full', '--config', dir])).code).toBe(2);
+  });
+
   it('report --format csv: one table per run, loading as is (header, RFC 4180)', async () => {
     const matrix = parseCsv((await report('--format', 'csv')).stdout);
     expect(matrix[0]).toEqual(['producer_business_unit', 'consumer_business_unit', 'incidents', 'consumer_hours']);

@@ -4,7 +4,7 @@
  * else `redis.url`, as `meshwatch incident`).
  */
 import { loadFigures } from '../../accountability/load.js';
-import { REPORT_TABLES, reportCsv, reportJson, reportText, type ReportTable } from '../../accountability/report.js';
+import { redactRestricted, REPORT_TABLES, reportCsv, reportJson, reportText, type ReportTable } from '../../accountability/report.js';
 import { Catalog } from '../../catalog/catalog.js';
 import { parseDuration } from '../../config/duration.js';
 import { loadConfig } from '../../sources/load-config.js';
@@ -20,6 +20,8 @@ export interface ReportSinceOptions {
   readonly config: string;
   readonly format: 'text' | 'json' | 'csv';
   readonly table?: string | undefined;
+  /** Keep restricted products' failing checks; without it they are redacted in every format. */
+  readonly full?: boolean | undefined;
 }
 
 /** `30d` before now, or an ISO time. */
@@ -48,12 +50,13 @@ export async function reportSinceCommand(options: ReportSinceOptions, io: CliIo)
     await connectRedis(redis, url);
     const keys = new RedisKeys(prefix);
     const retentionMs = config.workspace.history.incidentRetentionMs;
-    const figures = await loadFigures(
+    const loaded = await loadFigures(
       { history: new IncidentHistory(redis, keys, retentionMs), cost: new CostStore(redis, keys, retentionMs), catalog: new Catalog(config) },
       { fromMs, toMs: now.getTime() },
       now.getTime(),
     );
-    const meta = { since: options.since };
+    const figures = options.full ? loaded : redactRestricted(loaded);
+    const meta = { since: options.since, redacted: !options.full };
     if (options.format === 'json') io.stdout(reportJson(figures, meta));
     else if (options.format === 'csv') io.stdout(reportCsv(figures, (options.table ?? 'matrix') as ReportTable));
     else io.stdout(reportText(figures, meta));
