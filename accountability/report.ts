@@ -111,7 +111,7 @@ const stat = (s: DurationStats) => (s.meanMs === undefined ? '-' : `${formatDura
 
 export function reportText(figures: Figures, meta: ReportMeta): string {
   const out: string[] = [];
-  out.push(`Accountability report: ${figures.window.from} to ${figures.window.to} (--since ${meta.since})`);
+  out.push(`Accountability report: ${figures.window.from} to ${figures.window.to} (--since ${meta.since}${meta.until !== undefined ? ` --until ${meta.until}` : ''})`);
   out.push('');
 
   out.push('Who hurt whom: producer business unit (rows) × consumer business unit (columns), incidents / consumer-hours');

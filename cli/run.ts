@@ -38,9 +38,10 @@ Usage:
       Exit 0 none hurt in another domain (or acknowledged), 1 some, 2 bad input.
   meshwatch report --tiers --config DIR [--format text|json]
       Products whose tier review (tierReviewedAt, governance.tierReviewEvery) is due, with links to their files. Exit 0, 2.
-  meshwatch report --since 30d|ISO-TIME [--config DIR] [--format text|json|csv] [--table matrix|domains|units|consumers|products] [--full]
+  meshwatch report --since 30d|ISO-TIME [--until 7d|ISO-TIME] [--config DIR] [--format text|json|csv] [--table matrix|domains|units|consumers|products] [--full]
       Accountability from the incident history in Redis: which business unit hurt which (incidents,
       consumer-hours), MTTA/MTTR and monitoring cost per domain, products ranked by harm.
+      Window --since to --until (default now). Restricted products' checks are redacted unless --full.
       CSV prints one table (--table, default matrix). Exit 0, 2.
 
   meshwatch import odcs|dbt SOURCE... --out DIR [--domain ID] [--force]
@@ -157,10 +158,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'report': {
         const tiers = rest.includes('--tiers');
         const full = rest.includes('--full');
-        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--tiers' && a !== '--full'), ['config', 'since', 'format', 'table'], 0);
+        const { values, help: wantsHelp } = parse(rest.filter((a) => a !== '--tiers' && a !== '--full'), ['config', 'since', 'until', 'format', 'table'], 0);
         if (wantsHelp) return help(io);
         return await (await import('./commands/report.js')).reportCommand(
-          { since: values.since, tiers, full, config: values.config ?? '.', format: values.format, table: values.table },
+          { since: values.since, until: values.until, tiers, full, config: values.config ?? '.', format: values.format, table: values.table },
           io,
         );
       }

@@ -131,6 +131,31 @@ describe('a scripted week on the demo mesh', () => {
     expect((await cli(['report', '--tiers', '--full', '--config', dir])).code).toBe(2);
   });
 
+  it('report --since 7d --until 6d: the figures of any window, not only up to now', async () => {
+    type Doc = { since: string; until: string; window: { from: string; to: string }; producers: Array<{ domain: string; incidents: number; breakages: number; open: number; mttr: { count: number; meanMs?: number } }>; products: Array<{ product: string; breakages: number }> };
+    const run = await report('--until', '6d', '--format', 'json');
+    expect(run.stderr).toBe('');
+    const day = JSON.parse(run.stdout) as Doc;
+    // Monday 09:00 to Tuesday 09:00: Monday's inventory breakage (and stock-levels, caused by it), not Sunday's; crm.customers opened at 08:00, still open then.
+    expect(day).toMatchObject({ since: '7d', until: '6d', window: { from: '2026-11-23T09:00:00.000Z', to: '2026-11-24T09:00:00.000Z' } });
+    expect(day.producers.find((p) => p.domain === 'inventory')).toMatchObject({ incidents: 2, breakages: 1, open: 0, mttr: { count: 1, meanMs: 5 * 3_600_000 } });
+    expect(day.producers.find((p) => p.domain === 'crm')).toMatchObject({ incidents: 1, open: 1, mttr: { count: 0 } });
+    expect(day.producers.find((p) => p.domain === 'ecommerce')?.incidents ?? 0).toBe(0);
+    const iso = JSON.parse((await report('--until', '2026-11-24T09:00:00Z', '--format', 'json')).stdout) as Doc;
+    expect(iso.window).toEqual(day.window);
+    expect(iso.producers).toEqual(day.producers);
+    const text = await report('--until', '6d');
+    expect(text.stdout).toContain('Accountability report: 2026-11-23T09:00:00.000Z to 2026-11-24T09:00:00.000Z (--since 7d --until 6d)');
+    // Until must be after since and not in the future; a bad value is a usage error.
+    for (const until of ['7d', '8d', '2026-11-23T08:00:00Z', '2026-12-01T00:00:00Z', 'later', '']) {
+      const bad = await report('--until', until);
+      expect(bad.code, `--until ${until}`).toBe(2);
+      expect(bad.stdout).toBe('');
+    }
+    expect((await cli(['report', '--tiers', '--until', '1d', '--config', dir])).code).toBe(2);
+    expect((await cli(['report', '--until', '1d', '--config', dir])).code).toBe(2);
+  });
+
   it('report --format csv: one table per run, loading as is (header, RFC 4180)', async () => {
     const matrix = parseCsv((await report('--format', 'csv')).stdout);
     expect(matrix[0]).toEqual(['producer_business_unit', 'consumer_business_unit', 'incidents', 'consumer_hours']);

@@ -15,6 +15,7 @@ export interface ReportOptions {
   readonly config: string;
   readonly format?: string | undefined;
   readonly table?: string | undefined;
+  readonly until?: string | undefined;
 }
 
 export async function reportCommand(options: ReportOptions, io: CliIo): Promise<number> {
@@ -22,6 +23,7 @@ export async function reportCommand(options: ReportOptions, io: CliIo): Promise<
   if (options.tiers) {
     if (options.table !== undefined) throw new UsageError('--table belongs to report --since --format csv');
     if (options.full) throw new UsageError('--full belongs to report --since');
+    if (options.until !== undefined) throw new UsageError('--until belongs to report --since');
     const format = options.format ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got "${format}"`);
     return (await import('./report-tiers.js')).reportTiersCommand({ config: options.config, format }, io);
@@ -29,7 +31,8 @@ export async function reportCommand(options: ReportOptions, io: CliIo): Promise<
   if (options.since !== undefined) {
     const format = options.format ?? 'text';
     if (format !== 'text' && format !== 'json' && format !== 'csv') throw new UsageError(`--format must be text, json or csv, got "${format}"`);
-    return (await import('./report-since.js')).reportSinceCommand({ since: options.since, config: options.config, format, table: options.table, full: options.full ?? false }, io);
+    return (await import('./report-since.js')).reportSinceCommand({ since: options.since, config: options.config, format, table: options.table, until: options.until, full: options.full ?? false }, io);
   }
+  if (options.until !== undefined) throw new UsageError('--until goes with --since, e.g. meshwatch report --since 14d --until 7d');
   throw new UsageError('report needs --since or --tiers, e.g. meshwatch report --since 30d --config DIR');
 }
