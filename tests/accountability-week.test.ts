@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +229,29 @@ describe('a scripted week on the demo mesh', () => {
     } finally {
       await Promise.all([queues.checks.close(), queues.notify.close()]);
       await deletePrefix(redisUrl(), reviewPrefix);
+    }
+  });
+
+  it('README "Accountability" samples are what the scripted week gives: the inventory producer digest, the finance consumer digest, report --since 7d', async () => {
+    const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Accountability\n'), readme.indexOf('## Connecting Snowflake'));
+    const samples = [...section.matchAll(/```text\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    const mesh = await loadMesh(dir, {});
+    const samplePrefix = testPrefix('readme-digests');
+    const queues = createQueues(redis, samplePrefix);
+    try {
+      // The digest job as the service runs it on the week's Monday (tier reviews due as of then, from the files' dates).
+      const deps = { mesh: () => mesh, history: new IncidentHistory(redis, new RedisKeys(prefix), 400 * 86_400_000), notify: queues.notify, tuning: DEFAULT_TUNING, now: () => new Date(END) };
+      await runDigests(deps, END);
+      const all = (await queues.notify.getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => notificationSchema.parse(j.data));
+      const digestOf = (kind: string, domain: string) => all.find((n) => n.digest?.kind === kind && n.digest.domain === domain)!.digest!;
+      const producer = renderDigestText(digestOf('producer', 'inventory')).trimEnd();
+      const consumer = renderDigestText(digestOf('consumer', 'finance')).trimEnd();
+      const text = (await report()).stdout.trimEnd();
+      expect(samples, 'README samples: regenerate with MESHWATCH_PRINT_DIGESTS=1 npx vitest run tests/accountability-week.test.ts').toEqual([producer, consumer, text]);
+    } finally {
+      await Promise.all([queues.checks.close(), queues.notify.close()]);
+      await deletePrefix(redisUrl(), samplePrefix);
     }
   });
 
