@@ -98,6 +98,20 @@ describe('ODCS normalisation', () => {
     expect(tierOf(`customProperties:\n  - { property: tier, value: open }\nschema:\n  - name: t\n    properties:\n${props(['restricted'])}`)).toBe('open');
   });
 
+  it('counts an unclassified column as unknown: one public column beside unclassified salary and ssn does not make the product open', () => {
+    const yaml = `schema:\n  - name: t\n    properties:\n      - name: country\n        classification: public\n      - name: salary\n      - name: ssn\n`;
+    const tier = (options: { tier?: 'open' | 'limited' | 'restricted' } = {}) => mapOdcsContract(parse(HEAD + yaml), 'c', { engine: 'duckdb', ...options }).products[0]!.value.tier;
+    expect(tier()).toBe('restricted');
+    // The source entry's tier is the configured default for what is unclassified.
+    expect(tier({ tier: 'limited' })).toBe('limited');
+    expect(tier({ tier: 'open' })).toBe('open');
+    // A classified parent covers its nested properties.
+    const nested = `schema:\n  - name: t\n    properties:\n      - name: address\n        classification: public\n        properties:\n          - name: city\n`;
+    expect(mapOdcsContract(parse(HEAD + nested), 'c', { engine: 'duckdb' }).products[0]!.value.tier).toBe('open');
+    // The tier custom property still decides over classifications.
+    expect(mapOdcsContract(parse(`${HEAD}customProperties:\n  - { property: tier, value: open }\n${yaml}`), 'c', { engine: 'duckdb' }).products[0]!.value.tier).toBe('open');
+  });
+
   it('takes the product id from customProperties.meshwatchId (ODCS ids are often UUIDs)', () => {
     const out = map(`schema:\n  - name: t\n    customProperties:\n      - { property: meshwatchId, value: sales.the-orders }\n`);
     expect(out.products[0]!.value.id).toBe('sales.the-orders');

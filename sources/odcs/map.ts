@@ -146,15 +146,21 @@ function tierOf(contract: OdcsContract, object: OdcsObject, at: string, options:
     return 'restricted';
   }
   const map = { ...DEFAULT_CLASSIFICATION_TIERS, ...(options.classificationTiers ?? {}) };
+  // An unclassified column is unknown, not public: it counts as the source's
+  // default tier (else restricted), so one `public` column beside an
+  // unclassified `ssn` cannot make the product open. A nested property
+  // inherits its parent's classification.
+  const unknown: TierName = options.tier ?? 'restricted';
   const tiers: TierName[] = [];
-  const walk = (props: readonly OdcsProperty[]) => {
+  const walk = (props: readonly OdcsProperty[], inherited: boolean) => {
     for (const p of props) {
       if (p.classification !== undefined) tiers.push(map[p.classification.toLowerCase()] ?? 'restricted');
-      walk(p.properties);
+      else if (!inherited) tiers.push(unknown);
+      walk(p.properties, inherited || p.classification !== undefined);
     }
   };
-  walk(object.properties);
-  return strictestTier(tiers) ?? options.tier ?? 'restricted';
+  walk(object.properties, false);
+  return strictestTier(tiers) ?? unknown;
 }
 
 function mapObject(
