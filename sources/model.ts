@@ -57,6 +57,8 @@ export interface RawProduct {
   schema?: { columns: RawColumn[]; allowExtraColumns?: boolean };
   contract?: RawContract;
   inputs?: Array<string | { product: string; columns?: string[] }>;
+  tierJustification?: string;
+  tierReviewedAt?: string;
 }
 
 export interface RawConsumer {

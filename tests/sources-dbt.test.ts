@@ -138,6 +138,21 @@ describe('dbt mapping rules', () => {
     expect(out.notes[0]!.message).toBe('shop.a: test relationships on x references shop.b, which is not an input of shop.a: not checked');
   });
 
+  it('reads tierJustification and tierReviewedAt from meta.meshwatch, and notes a date it cannot use', () => {
+    const out = mapped([
+      model('summary', { meta: { meshwatch: { tier: 'open', tierJustification: 'counts by country only', tierReviewedAt: '2026-10-01' } } }),
+      model('bad', { meta: { meshwatch: { tierReviewedAt: 'last spring', tierJustification: 3 } } }),
+    ]);
+    expect(out.products.find((p) => p.value.name === 'summary')!.value).toMatchObject({ tier: 'open', tierJustification: 'counts by country only', tierReviewedAt: '2026-10-01' });
+    const bad = out.products.find((p) => p.value.name === 'bad')!.value;
+    expect(bad.tierJustification).toBeUndefined();
+    expect(bad.tierReviewedAt).toBeUndefined();
+    expect(out.notes.filter((n) => /tierReviewedAt|tierJustification/.test(n.message)).map((n) => n.path).sort()).toEqual([
+      'nodes["model.shop.bad"].meta.meshwatch.tierJustification',
+      'nodes["model.shop.bad"].meta.meshwatch.tierReviewedAt',
+    ]);
+  });
+
   it('narrows products with select (access, tags, groups, meta) and keeps lineage through the rest', () => {
     const nodes = [
       model('raw', { access: 'private' }),

@@ -98,6 +98,18 @@ describe('ODCS normalisation', () => {
     expect(tierOf(`customProperties:\n  - { property: tier, value: open }\nschema:\n  - name: t\n    properties:\n${props(['restricted'])}`)).toBe('open');
   });
 
+  it('reads tierJustification and tierReviewedAt from custom properties of the object, else the contract', () => {
+    const obj = (custom: string) => `schema:\n  - name: t\n${custom}    properties:\n      - { name: a, classification: public }\n  - name: u\n    customProperties:\n      - { property: tierJustification, value: own reason }\n    properties:\n      - { name: b, classification: public }\n`;
+    const out = map(`customProperties:\n  - { property: tierJustification, value: "aggregated by country" }\n  - { property: tierReviewedAt, value: "2026-10-01" }\n${obj('')}`);
+    expect(out.products.map((p) => [p.value.id, p.value.tierJustification, p.value.tierReviewedAt])).toEqual([
+      ['sales.t', 'aggregated by country', '2026-10-01'],
+      ['sales.u', 'own reason', '2026-10-01'],
+    ]);
+    const bad = map(`schema:\n  - name: t\n    customProperties:\n      - { property: tierReviewedAt, value: "soon" }\n    properties:\n      - { name: a }\n`);
+    expect(bad.products[0]!.value.tierReviewedAt).toBeUndefined();
+    expect(bad.notes.find((n) => /tierReviewedAt/.test(n.message))?.path).toBe('schema[0].customProperties');
+  });
+
   it('counts an unclassified column as unknown: one public column beside unclassified salary and ssn does not make the product open', () => {
     const yaml = `schema:\n  - name: t\n    properties:\n      - name: country\n        classification: public\n      - name: salary\n      - name: ssn\n`;
     const tier = (options: { tier?: 'open' | 'limited' | 'restricted' } = {}) => mapOdcsContract(parse(HEAD + yaml), 'c', { engine: 'duckdb', ...options }).products[0]!.value.tier;

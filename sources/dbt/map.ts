@@ -6,7 +6,7 @@
  * in between that are not products.
  */
 import type { Engine } from '../../config/identifier.js';
-import { durationText, idPart, identifier, isTier, slackChannel, tableName, type TierName } from '../mapping.js';
+import { durationText, governanceFields, idPart, identifier, isTier, slackChannel, tableName, type TierName } from '../mapping.js';
 import { emptyOutput, type RawColumn, type RawConsumer, type RawContract, type RawProduct, type Severity, type SourceOutput } from '../model.js';
 import type { DbtFreshness, DbtManifest, DbtNode } from './parse.js';
 
@@ -141,6 +141,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
       name: node.name,
       domain,
       tier: tierOf(meta, at),
+      ...governanceFields(meta, (field) => `${at}.meta.meshwatch.${field}`, ctx.note),
       table: tableName([node.database, node.schema, node.alias ?? node.name]),
       ...(node.description ? { description: node.description } : {}),
       ...(columns.length > 0 ? { schema: { columns, ...(isEnforced ? { allowExtraColumns: false } : {}) } } : {}),
@@ -170,6 +171,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
       name: `${source.source_name}.${source.name}`,
       domain,
       tier: tierOf(meta, at),
+      ...governanceFields(meta, (field) => `${at}.meta.meshwatch.${field}`, ctx.note),
       table: tableName([source.database, source.schema, source.identifier ?? source.name]),
       ...(source.description ? { description: source.description } : {}),
     };

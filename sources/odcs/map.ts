@@ -13,6 +13,7 @@ import {
   countBounds,
   durationMs,
   durationText,
+  governanceFields,
   idPart,
   identifier,
   isTier,
@@ -220,6 +221,15 @@ function mapObject(
     ...(object.businessName !== undefined || object.customProperties.meshwatchId === undefined ? { name: object.businessName ?? object.name } : {}),
     domain,
     tier: tierOf(contract, object, at, options, ctx),
+    // Beside the tier they explain: the object's, else the contract's (export odcs writes them there).
+    ...governanceFields(
+      {
+        tierJustification: object.customProperties.tierJustification ?? contract.customProperties.tierJustification,
+        tierReviewedAt: object.customProperties.tierReviewedAt ?? contract.customProperties.tierReviewedAt,
+      },
+      (field) => (object.customProperties[field] !== undefined ? `${at}.customProperties` : 'customProperties'),
+      ctx.note,
+    ),
     table,
     ...(object.description !== undefined ? { description: object.description } : {}),
     ...(columns.length > 0 && !noSchema ? { schema: { columns, ...(closed ? { allowExtraColumns: false } : {}) } } : {}),
