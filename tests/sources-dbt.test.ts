@@ -6,6 +6,9 @@ import { manifestSchema } from '../sources/dbt/parse.js';
 import { parseManifestText } from '../sources/dbt/read.js';
 import { readDbtSource } from '../sources/load.js';
 import { manifest } from './support/real-inputs.js';
+import { dbtManifestJson, dbtModel } from './support/dbt-manifest.js';
+import { writeConfigDir } from './support/config-dir.js';
+import { loadConfig } from '../sources/load-config.js';
 
 const real = (name: string, domain?: string) => readDbtSource(manifest(name), path.basename(manifest(name)), domain ? { domain } : {}, 'duckdb');
 
@@ -151,6 +154,30 @@ describe('dbt mapping rules', () => {
       'nodes["model.shop.bad"].meta.meshwatch.tierJustification',
       'nodes["model.shop.bad"].meta.meshwatch.tierReviewedAt',
     ]);
+  });
+
+  it('warns when select matches no model, naming the source and how many models it excluded', async () => {
+    const nodes = [model('a', { tags: ['mesh'] }), model('b'), model('c', { config: { enabled: false } })];
+    const none = mapped(nodes, {}, { select: { tags: ['meshh'] }, selectAt: { file: 'meshwatch.yaml', path: 'sources[1].select' } });
+    expect(none.products).toEqual([]);
+    expect(none.warnings).toEqual([{ file: 'meshwatch.yaml', path: 'sources[1].select', message: 'select of dbt source manifest.json matches none of its 2 models: all 2 are excluded, so no model is a product' }]);
+    expect(mapped(nodes, {}, { select: { tags: ['mesh'] } }).warnings).toEqual([]);
+    expect(mapped(nodes).warnings).toEqual([]);
+
+    // Through meshwatch.yaml: validate reports it as a warning on the entry, instead of a silent empty mesh.
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': 'warehouse: { type: duckdb, path: w.duckdb }\ndomains:\n  - { id: shop, name: Shop, businessUnit: Retail, slackChannel: "#shop" }\nsources:\n  - { dbt: { manifest: target/manifest.json }, domain: shop, select: { groups: [finance] } }\n',
+      'target/manifest.json': dbtManifestJson([dbtModel('customers'), dbtModel('orders')]),
+    });
+    try {
+      const config = await loadConfig(dir, { env: {} });
+      expect(config.products).toEqual([]);
+      expect(config.warnings.filter((w) => w.path === 'sources[0].select')).toEqual([
+        expect.objectContaining({ kind: 'warning', source: 'dbt', file: 'meshwatch.yaml', message: 'select of dbt source target/manifest.json matches none of its 2 models: all 2 are excluded, so no model is a product' }),
+      ]);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('narrows products with select (access, tags, groups, meta) and keeps lineage through the rest', () => {

@@ -22,6 +22,8 @@ export interface DbtMapOptions {
   readonly tier?: TierName | undefined;
   readonly select?: DbtSelect | undefined;
   readonly engine: Engine;
+  /** Where the source entry's `select` is written, for the warning when it matches no model (default: the manifest's `select`). */
+  readonly selectAt?: { readonly file: string; readonly path: string } | undefined;
 }
 
 interface Ctx {
@@ -115,9 +117,13 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
   const productIdOf = new Map<string, string>();
   const raw = new Map<string, RawProduct>();
   const enforced = new Set<string>();
+  let models = 0;
+  let chosen = 0;
   for (const node of Object.values(nodes)) {
     if (node.resource_type !== 'model' || node.config.enabled === false) continue;
+    models++;
     if (!selected(node, options.select)) continue;
+    chosen++;
     const at = nodePath(node.unique_id);
     // Ephemeral models are CTEs inlined downstream: no table to check, but lineage passes through them.
     if (node.config.materialized === 'ephemeral') continue;
@@ -150,6 +156,15 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     productIdOf.set(node.unique_id, id);
     raw.set(node.unique_id, product);
     out.products.push({ value: product, file, path: at });
+  }
+  // A select that keeps no model is almost always a typo (a tag or group spelled differently): say so, never stay silent.
+  if (options.select !== undefined && chosen === 0) {
+    const where = options.selectAt ?? { file, path: 'select' };
+    out.warnings.push({
+      file: where.file,
+      path: where.path,
+      message: `select of dbt source ${file} matches none of its ${models} model${models === 1 ? '' : 's'}: ${models === 1 ? 'it is' : `all ${models} are`} excluded, so no model is a product`,
+    });
   }
   for (const source of Object.values(manifest.sources)) {
     if (source.config?.enabled === false) continue;
