@@ -349,7 +349,14 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
     return;
   }
   const percent = (q.unit ?? '').toLowerCase() === 'percent' || q.unit === '%';
-  const thresholdOf = () => badRowThreshold(comparison, percent);
+  const thresholdOf = () => {
+    const t = badRowThreshold(comparison, percent);
+    // A percentage is not a whole number, so a strict bound has no exact inclusive form: say it moved.
+    if (t?.maxPercent !== undefined && comparison.op === 'mustBeLessThan') {
+      ctx.note(at, `${metric} mustBeLessThan ${comparison.value} percent is checked as maxPercent ${t.maxPercent}: exactly ${comparison.value} % of the rows passes too (maxPercent is inclusive)`);
+    }
+    return t;
+  };
   const cantSay = () => ctx.note(at, `${metric} ${comparison.op} ${JSON.stringify(comparison.value)}${percent ? ' percent' : ''} is not an upper limit on bad rows: not checked`);
   switch (metric) {
     case 'rowCount': {
@@ -409,6 +416,9 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
       const simple = Object.keys(t).length === 0 && level === undefined;
       if (Array.isArray(valid)) {
         const values = valid.filter((v): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+        if (valid.includes(null)) ctx.note(`${at}.arguments.validValues`, 'null in validValues is not checked as a value: acceptedValues checks non-null values only, so nulls pass anyway (required or nullValues makes them fail)');
+        const other = valid.filter((v) => v !== null && !values.includes(v as string | number | boolean));
+        if (other.length > 0) ctx.note(`${at}.arguments.validValues`, `${other.map((v) => JSON.stringify(v)).join(', ')} ${other.length === 1 ? 'is' : 'are'} not a text, number or boolean: not checked`);
         if (values.length === 0) return ctx.note(at, 'invalidValues lists no valid value: not checked');
         (rules.acceptedValues ??= {})[column] = simple ? values : withSeverity({ values, ...t }, level);
         return;
