@@ -156,6 +156,13 @@ describe('dbt mapping rules', () => {
     ]);
   });
 
+  it('notes a model with nothing to check (no columns, tests or freshness), and only that one', () => {
+    const out = mapped([model('bare'), model('typed', { columns: { id: { name: 'id', data_type: 'integer' } } })]);
+    expect(out.notes.filter((n) => /nothing in the manifest can be checked/.test(n.message)).map((n) => [n.path, n.message])).toEqual([
+      ['nodes["model.shop.bare"]', 'shop.bare: nothing in the manifest can be checked (no columns, tests or freshness): the product is in the lineage but has no checks'],
+    ]);
+  });
+
   it('warns when select matches no model, naming the source and how many models it excluded', async () => {
     const nodes = [model('a', { tags: ['mesh'] }), model('b'), model('c', { config: { enabled: false } })];
     const none = mapped(nodes, {}, { select: { tags: ['meshh'] }, selectAt: { file: 'meshwatch.yaml', path: 'sources[1].select' } });
@@ -221,7 +228,8 @@ describe('dbt mapping rules', () => {
       ['shop.raw.c', { column: 'ts', maxAge: '30m' }],
       ['shop.raw.d', undefined],
     ]);
-    expect(out.notes.map((n) => n.message)).toEqual([
+    // The source without a usable freshness also gets the note that it has nothing to check (tested on its own above).
+    expect(out.notes.filter((n) => !/nothing in the manifest can be checked/.test(n.message)).map((n) => n.message)).toEqual([
       'only warn_after is set: checked as maxAge (meshwatch freshness fails at maxAge)',
       'freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked',
     ]);
@@ -243,7 +251,7 @@ describe('dbt mapping rules', () => {
       ['shop.d', undefined],
       ['shop.e', undefined],
     ]);
-    expect(out.notes.map((n) => `${n.path}: ${n.message}`)).toEqual([
+    expect(out.notes.filter((n) => !/nothing in the manifest can be checked/.test(n.message)).map((n) => `${n.path}: ${n.message}`)).toEqual([
       'nodes["model.shop.a"].config.freshness.build_after: shop.a: build_after 4 hour says how often dbt may rebuild the model, not how old its data may be: not checked (warn_after / error_after in the model\'s freshness are)',
       'nodes["model.shop.b"].config.freshness.build_after: shop.b: build_after 1 hour says how often dbt may rebuild the model, not how old its data may be: not checked',
       'nodes["model.shop.c"].config.freshness: freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked',

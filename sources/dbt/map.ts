@@ -296,6 +296,11 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     const owner = group?.owner?.name ?? group?.owner?.email;
     out.domains.push({ id: p.value.domain, name: group?.name, people: owner ? [owner] : [], file });
   }
+  // As for ODCS: a product with nothing to check is said, not left to look monitored.
+  for (const p of out.products) {
+    const v = p.value;
+    if (!v.schema && !v.contract && !v.freshness) ctx.note(p.path, `${v.id}: nothing in the manifest can be checked (no columns, tests or freshness): the product is in the lineage but has no checks`);
+  }
   return out;
 }
 
