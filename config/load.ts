@@ -298,6 +298,7 @@ export interface SourceFileEntry {
   readonly consumers: readonly ConsumerFileEntry[];
   readonly problems: readonly ConfigProblem[];
   readonly notes: readonly ConfigProblem[];
+  readonly warnings: readonly ConfigProblem[];
   readonly domains: readonly DomainHint[];
 }
 
@@ -503,7 +504,7 @@ export function sourceFileEntry(ref: SourceFileRef, output: SourceFileOutput, wo
     const parsed = validate(consumersFileSchema, { file: item.file, value: { consumers: [item.value] }, fromEnv: new Map() }, itemProblems, item.path);
     return { file: item.file, problems: itemProblems, consumers: (parsed?.consumers ?? []).map((c): Consumer => ({ ...c, source: item.file })) };
   });
-  return { ref, products, consumers, problems: output.problems, notes: output.notes, domains: output.domains };
+  return { ref, products, consumers, problems: output.problems, notes: output.notes, warnings: output.warnings ?? [], domains: output.domains };
 }
 
 const SECRET_FIELDS = ['password', 'privateKey', 'privateKeyPass'] as const;

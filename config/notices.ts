@@ -32,7 +32,7 @@ export function formatNotice(n: ConfigNotice): string {
 /** What `sources:` gave that notices come from (config/load.ts's SourcedEntries). */
 export interface NoticeSources {
   readonly listing: Pick<SourceListing, 'warnings'>;
-  readonly files: ReadonlyArray<{ readonly ref: { readonly file: string; readonly kind: SourceKind }; readonly notes: readonly ConfigProblem[] }>;
+  readonly files: ReadonlyArray<{ readonly ref: { readonly file: string; readonly kind: SourceKind }; readonly notes: readonly ConfigProblem[]; readonly warnings?: readonly ConfigProblem[] }>;
 }
 
 /** The one list of notices of a valid config, in a fixed order: discovery, sources, dropped rules, an empty mesh. */
@@ -48,6 +48,7 @@ export function configNotices(
   const out = unread.map((w) => notice('warning', 'config', w));
   if (sourced) {
     for (const w of sourced.listing.warnings) out.push(notice('warning', 'odcs', w));
+    for (const file of sourced.files) for (const w of file.warnings ?? []) out.push(notice('warning', file.ref.kind, w));
     for (const file of sourced.files) for (const n of file.notes) out.push(notice('note', file.ref.kind, n));
   }
   out.push(...ruleNotes);

@@ -56,6 +56,8 @@ export interface SourceFileOutput {
   readonly problems: readonly ConfigProblem[];
   /** Read but not checked. */
   readonly notes: readonly ConfigProblem[];
+  /** Probably a mistake in the source entry (a dbt `select` matching no model); absent: none. */
+  readonly warnings?: readonly ConfigProblem[];
   readonly domains: readonly DomainHint[];
 }
 

@@ -40,10 +40,12 @@ export function readOdcsSource(absolute: string, file: string, entry: Omit<OdcsE
   });
 }
 
-export function readDbtSource(absolute: string, file: string, entry: Omit<DbtEntry, 'dbt'>, engine: Engine): SourceOutput {
+/** `entryPath`: the entry in meshwatch.yaml (`sources[2]`), which a warning about its `select` names. */
+export function readDbtSource(absolute: string, file: string, entry: Omit<DbtEntry, 'dbt'>, engine: Engine, entryPath?: string): SourceOutput {
   const read = readManifestFile(absolute, file);
   if (!read.ok) return { ...emptyOutput(), problems: read.problems };
-  const out = mapDbtManifest(read.value, file, { domain: entry.domain, tier: entry.tier, select: entry.select, engine });
+  const selectAt = entryPath !== undefined ? { file: WORKSPACE_FILE, path: `${entryPath}.select` } : undefined;
+  const out = mapDbtManifest(read.value, file, { domain: entry.domain, tier: entry.tier, select: entry.select, engine, selectAt });
   out.notes.unshift(...(read.notes ?? []));
   return out;
 }
@@ -90,7 +92,7 @@ export function readSourceFile(root: string, sources: readonly SourceEntry[], re
   const entry = sources[ref.index];
   const absolute = path.resolve(root, ref.file);
   if (!entry) return emptyOutput();
-  return fitOutput('odcs' in entry ? readOdcsSource(absolute, ref.file, entry, engine) : readDbtSource(absolute, ref.file, entry, engine));
+  return fitOutput('odcs' in entry ? readOdcsSource(absolute, ref.file, entry, engine) : readDbtSource(absolute, ref.file, entry, engine, `sources[${ref.index}]`));
 }
 
 /** The reader the loaders are given: config/ does not import sources/. */
@@ -111,5 +113,5 @@ export function loadSourceProducts(root: string, sources: readonly SourceEntry[]
   const all = emptyOutput();
   all.problems.push(...listing.problems);
   for (const ref of listing.files) mergeOutput(all, readSourceFile(root, sources, ref, engine));
-  return { ...all, files: listing.files.map((f) => f.file), warnings: [...listing.warnings] };
+  return { ...all, files: listing.files.map((f) => f.file), warnings: [...listing.warnings, ...all.warnings] };
 }

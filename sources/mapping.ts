@@ -4,6 +4,7 @@
  * vocabulary into these calls, so ODCS and dbt agree on what a rule means.
  */
 import { parseDuration } from '../config/duration.js';
+import { dateSchema } from '../config/schema.js';
 import type { Severity, Threshold } from './model.js';
 
 const ID_PART = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -167,4 +168,29 @@ export function slackChannel(text: unknown): string | undefined {
   if (/^[CG][A-Z0-9]{6,}$/.test(t)) return t;
   if (/^[\w.-]+$/.test(t)) return `#${t}`;
   return undefined;
+}
+
+/**
+ * The tier governance fields (`tierJustification`, `tierReviewedAt`) as a
+ * source states them. A value meshwatch cannot use is a note and left out,
+ * so one bad date does not block the rest of the file; `notePath` gives the
+ * path the note names for a field.
+ */
+export function governanceFields(
+  values: { tierJustification?: unknown; tierReviewedAt?: unknown },
+  notePath: (field: 'tierJustification' | 'tierReviewedAt') => string,
+  note: (path: string, message: string) => void,
+): { tierJustification?: string; tierReviewedAt?: string } {
+  const out: { tierJustification?: string; tierReviewedAt?: string } = {};
+  const why = values.tierJustification;
+  if (typeof why === 'string' && why.trim() !== '') out.tierJustification = why.trim();
+  else if (why !== undefined && why !== null) note(notePath('tierJustification'), `tierJustification ${JSON.stringify(why)} is not a text: left out`);
+  // A YAML date may arrive as a Date where a reader does not keep it as text.
+  const at = values.tierReviewedAt instanceof Date && !Number.isNaN(values.tierReviewedAt.getTime()) ? values.tierReviewedAt.toISOString().slice(0, 10) : values.tierReviewedAt;
+  if (at !== undefined && at !== null) {
+    const date = dateSchema.safeParse(at);
+    if (date.success) out.tierReviewedAt = date.data;
+    else note(notePath('tierReviewedAt'), `tierReviewedAt ${JSON.stringify(at)} is not a date like 2026-03-31 or an ISO timestamp: left out (the tier review counts as never done)`);
+  }
+  return out;
 }

@@ -57,6 +57,8 @@ export interface RawProduct {
   schema?: { columns: RawColumn[]; allowExtraColumns?: boolean };
   contract?: RawContract;
   inputs?: Array<string | { product: string; columns?: string[] }>;
+  tierJustification?: string;
+  tierReviewedAt?: string;
 }
 
 export interface RawConsumer {
@@ -84,11 +86,13 @@ export interface SourceOutput {
   readonly problems: ConfigProblem[];
   /** What was read but cannot be checked: reported by `validate`, never blocking. */
   readonly notes: ConfigProblem[];
+  /** Probably a mistake in the source entry (a dbt `select` matching no model): a warning, never blocking. */
+  readonly warnings: ConfigProblem[];
   readonly domains: DomainHint[];
 }
 
 export function emptyOutput(): SourceOutput {
-  return { products: [], consumers: [], problems: [], notes: [], domains: [] };
+  return { products: [], consumers: [], problems: [], notes: [], warnings: [], domains: [] };
 }
 
 export function mergeOutput(into: SourceOutput, from: SourceOutput): void {
@@ -96,5 +100,6 @@ export function mergeOutput(into: SourceOutput, from: SourceOutput): void {
   into.consumers.push(...from.consumers);
   into.problems.push(...from.problems);
   into.notes.push(...from.notes);
+  into.warnings.push(...from.warnings);
   into.domains.push(...from.domains);
 }

@@ -239,7 +239,7 @@ inputs: [ecommerce.orders]
         const reread = await loadConfig(back);
         const shape = (p: Product) => ({
           id: p.id, name: p.name, description: p.description, domain: p.domain, tier: p.tier, table: formatTableRef(p.table), schedule: p.schedule,
-          freshness: p.freshness, schema: p.schema, inputs: p.inputs,
+          freshness: p.freshness, schema: p.schema, inputs: p.inputs, tierJustification: p.tierJustification, tierReviewedAt: p.tierReviewedAt,
           contract: p.contract && {
             ...p.contract,
             notNull: [...p.contract.notNull].sort((a, b) => a.column.localeCompare(b.column)),
@@ -252,6 +252,10 @@ inputs: [ecommerce.orders]
         });
         const byId = (ps: readonly Product[]) => [...ps].sort((a, b) => a.id.localeCompare(b.id)).map(shape);
         expect(byId(reread.products)).toEqual(byId(native.products));
+        // The demo's justified products stay justified: no tier-lineage warning appears on the way back.
+        const tierWarnings = (c: typeof native) => c.warnings.filter((w) => /tierJustification/.test(w.message)).map((w) => w.message);
+        expect(native.products.find((p) => p.id === 'sales.deals')?.tierJustification).toBeDefined();
+        expect(tierWarnings(reread)).toEqual(tierWarnings(native));
         const quoted = reread.products.find((p) => p.id === 'sales.quoted')!;
         expect(formatTableRef(quoted.table)).toBe('warehouse."Sales Data"."Orders"');
         expect(quoted.schema?.columns.map((c) => c.name)).toEqual(['"Order Id"', '"Amount"', 'plain']);

@@ -189,6 +189,38 @@ describe('change kinds', () => {
     expect(gone).toEqual([{ product: 'crm.customers', kind: 'freshness_loosened', breaking: true }]);
   });
 
+  it('schema removed is breaking and hurts every reader of its old columns', async () => {
+    const edit = (f: Record<string, string>) => replaceIn(f, 'products/orders.yaml', /^schema:\n(?: {2}.*\n)+/m, '');
+    expect(await kindsAfter(edit)).toEqual([{ product: 'sales.orders', kind: 'schema_removed', breaking: true }]);
+    const { base, next } = await pair(edit);
+    const report = runPreflight({ base: await loadConfig(base, { env: {} }), next: (await loadConfigWithDangling(next, { env: {}, now: NOW })).config, now: NOW });
+    expect(report.breaking.map((c) => [c.kind, c.message])).toEqual([['schema_removed', 'no schema declared any more (was 2 columns): readers of its columns lose their promise']]);
+    // finance.dashboard reads all of sales.orders, in another domain.
+    expect(report.breaking[0]!.impact!.consumers.map((c) => c.id)).toEqual(['finance.dashboard']);
+  });
+
+  it('freshness tightened or added, and a changed or removed tier justification, are notes', async () => {
+    const tightened = await kindsAfter((f) => {
+      let out = replaceIn(f, 'products/customers.yaml', 'maxAge: 2h', 'maxAge: 1h');
+      out = replaceIn(out, 'products/orders.yaml', 'table: sales.orders\n', 'table: sales.orders\nfreshness: { column: order_id, maxAge: 1d }\n');
+      return out;
+    });
+    expect(tightened).toEqual([
+      { product: 'crm.customers', kind: 'freshness_tightened', breaking: false },
+      { product: 'sales.orders', kind: 'freshness_tightened', breaking: false },
+    ]);
+
+    const justified = (f: Record<string, string>) => replaceIn(f, 'products/orders.yaml', 'tier: limited\n', 'tier: limited\ntierJustification: "order ids only"\n');
+    const { base, next } = await pair(justified);
+    const added = runPreflight({ base: await loadConfig(base, { env: {} }), next: await loadConfig(next, { env: {} }), now: NOW });
+    expect(added.breaking).toEqual([]);
+    expect(added.notes.filter((c) => c.kind === 'tier_justification_changed').map((c) => [c.product, c.breaking, c.message])).toEqual([['sales.orders', false, 'tier limited (order ids only)']]);
+    // Removed again: the base is the justified mesh, the next the plain one.
+    const removed = runPreflight({ base: await loadConfig(next, { env: {} }), next: await loadConfig(base, { env: {} }), now: NOW });
+    expect(removed.breaking).toEqual([]);
+    expect(removed.notes.filter((c) => c.kind === 'tier_justification_changed').map((c) => c.message)).toEqual(['tier limited (justification removed)']);
+  });
+
   it('a product removed, or renamed (a new id on the same table), and a new product', async () => {
     const removed = await kindsAfter((f) => {
       const { ['products/orders.yaml']: _gone, ...rest } = f;

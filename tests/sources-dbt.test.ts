@@ -6,6 +6,9 @@ import { manifestSchema } from '../sources/dbt/parse.js';
 import { parseManifestText } from '../sources/dbt/read.js';
 import { readDbtSource } from '../sources/load.js';
 import { manifest } from './support/real-inputs.js';
+import { dbtManifestJson, dbtModel } from './support/dbt-manifest.js';
+import { writeConfigDir } from './support/config-dir.js';
+import { loadConfig } from '../sources/load-config.js';
 
 const real = (name: string, domain?: string) => readDbtSource(manifest(name), path.basename(manifest(name)), domain ? { domain } : {}, 'duckdb');
 
@@ -138,6 +141,52 @@ describe('dbt mapping rules', () => {
     expect(out.notes[0]!.message).toBe('shop.a: test relationships on x references shop.b, which is not an input of shop.a: not checked');
   });
 
+  it('reads tierJustification and tierReviewedAt from meta.meshwatch, and notes a date it cannot use', () => {
+    const out = mapped([
+      model('summary', { meta: { meshwatch: { tier: 'open', tierJustification: 'counts by country only', tierReviewedAt: '2026-10-01' } } }),
+      model('bad', { meta: { meshwatch: { tierReviewedAt: 'last spring', tierJustification: 3 } } }),
+    ]);
+    expect(out.products.find((p) => p.value.name === 'summary')!.value).toMatchObject({ tier: 'open', tierJustification: 'counts by country only', tierReviewedAt: '2026-10-01' });
+    const bad = out.products.find((p) => p.value.name === 'bad')!.value;
+    expect(bad.tierJustification).toBeUndefined();
+    expect(bad.tierReviewedAt).toBeUndefined();
+    expect(out.notes.filter((n) => /tierReviewedAt|tierJustification/.test(n.message)).map((n) => n.path).sort()).toEqual([
+      'nodes["model.shop.bad"].meta.meshwatch.tierJustification',
+      'nodes["model.shop.bad"].meta.meshwatch.tierReviewedAt',
+    ]);
+  });
+
+  it('notes a model with nothing to check (no columns, tests or freshness), and only that one', () => {
+    const out = mapped([model('bare'), model('typed', { columns: { id: { name: 'id', data_type: 'integer' } } })]);
+    expect(out.notes.filter((n) => /nothing in the manifest can be checked/.test(n.message)).map((n) => [n.path, n.message])).toEqual([
+      ['nodes["model.shop.bare"]', 'shop.bare: nothing in the manifest can be checked (no columns, tests or freshness): the product is in the lineage but has no checks'],
+    ]);
+  });
+
+  it('warns when select matches no model, naming the source and how many models it excluded', async () => {
+    const nodes = [model('a', { tags: ['mesh'] }), model('b'), model('c', { config: { enabled: false } })];
+    const none = mapped(nodes, {}, { select: { tags: ['meshh'] }, selectAt: { file: 'meshwatch.yaml', path: 'sources[1].select' } });
+    expect(none.products).toEqual([]);
+    expect(none.warnings).toEqual([{ file: 'meshwatch.yaml', path: 'sources[1].select', message: 'select of dbt source manifest.json matches none of its 2 models: all 2 are excluded, so no model is a product' }]);
+    expect(mapped(nodes, {}, { select: { tags: ['mesh'] } }).warnings).toEqual([]);
+    expect(mapped(nodes).warnings).toEqual([]);
+
+    // Through meshwatch.yaml: validate reports it as a warning on the entry, instead of a silent empty mesh.
+    const { dir, cleanup } = await writeConfigDir({
+      'meshwatch.yaml': 'warehouse: { type: duckdb, path: w.duckdb }\ndomains:\n  - { id: shop, name: Shop, businessUnit: Retail, slackChannel: "#shop" }\nsources:\n  - { dbt: { manifest: target/manifest.json }, domain: shop, select: { groups: [finance] } }\n',
+      'target/manifest.json': dbtManifestJson([dbtModel('customers'), dbtModel('orders')]),
+    });
+    try {
+      const config = await loadConfig(dir, { env: {} });
+      expect(config.products).toEqual([]);
+      expect(config.warnings.filter((w) => w.path === 'sources[0].select')).toEqual([
+        expect.objectContaining({ kind: 'warning', source: 'dbt', file: 'meshwatch.yaml', message: 'select of dbt source target/manifest.json matches none of its 2 models: all 2 are excluded, so no model is a product' }),
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('narrows products with select (access, tags, groups, meta) and keeps lineage through the rest', () => {
     const nodes = [
       model('raw', { access: 'private' }),
@@ -179,7 +228,8 @@ describe('dbt mapping rules', () => {
       ['shop.raw.c', { column: 'ts', maxAge: '30m' }],
       ['shop.raw.d', undefined],
     ]);
-    expect(out.notes.map((n) => n.message)).toEqual([
+    // The source without a usable freshness also gets the note that it has nothing to check (tested on its own above).
+    expect(out.notes.filter((n) => !/nothing in the manifest can be checked/.test(n.message)).map((n) => n.message)).toEqual([
       'only warn_after is set: checked as maxAge (meshwatch freshness fails at maxAge)',
       'freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked',
     ]);
@@ -201,7 +251,7 @@ describe('dbt mapping rules', () => {
       ['shop.d', undefined],
       ['shop.e', undefined],
     ]);
-    expect(out.notes.map((n) => `${n.path}: ${n.message}`)).toEqual([
+    expect(out.notes.filter((n) => !/nothing in the manifest can be checked/.test(n.message)).map((n) => `${n.path}: ${n.message}`)).toEqual([
       'nodes["model.shop.a"].config.freshness.build_after: shop.a: build_after 4 hour says how often dbt may rebuild the model, not how old its data may be: not checked (warn_after / error_after in the model\'s freshness are)',
       'nodes["model.shop.b"].config.freshness.build_after: shop.b: build_after 1 hour says how often dbt may rebuild the model, not how old its data may be: not checked',
       'nodes["model.shop.c"].config.freshness: freshness needs a loaded_at_field column on DuckDB (no last-modified time): not checked',

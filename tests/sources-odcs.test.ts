@@ -67,6 +67,43 @@ describe('ODCS normalisation', () => {
     });
   });
 
+  it('notes that a strict percent bound became inclusive (mustBeLessThan 5 percent → maxPercent 5)', () => {
+    const out = map(`schema:\n  - name: t\n    properties:\n      - name: b\n        quality:\n          - metric: invalidValues\n            arguments: { validValues: [x] }\n            mustBeLessThan: 5\n            unit: percent\n          - metric: nullValues\n            mustBeLessOrEqualTo: 5\n            unit: percent\n`);
+    expect(out.products[0]!.value.contract).toEqual({ acceptedValues: { b: { values: ['x'], maxPercent: 5 } }, notNull: [{ column: 'b', maxPercent: 5 }] });
+    // Only the strict one moved: the inclusive bound is exact.
+    expect(out.notes.filter((n) => /inclusive/.test(n.message)).map((n) => [n.path, n.message])).toEqual([
+      ['schema[0].properties[0].quality[0]', 'invalidValues mustBeLessThan 5 percent is checked as maxPercent 5: exactly 5 % of the rows passes too (maxPercent is inclusive)'],
+    ]);
+  });
+
+  it('maps duplicateValues on a property, on an object with several properties (composite), and with a percentage', () => {
+    const out = map(
+      `schema:\n  - name: t\n    properties:\n      - name: id\n        quality:\n          - metric: duplicateValues\n            mustBe: 0\n      - name: Email Address\n        physicalName: email\n      - name: region\n    quality:\n` +
+        `      - metric: duplicateValues\n        arguments: { properties: [id, Email Address] }\n        mustBe: 0\n` +
+        `      - metric: duplicateValues\n        arguments: { properties: [region] }\n        mustBeLessOrEqualTo: 2\n        unit: percent\n        severity: warning\n` +
+        `      - metric: duplicateValues\n        arguments: { properties: [region, id] }\n        mustBeLessThan: 4\n` +
+        `      - metric: duplicateValues\n        mustBe: 0\n`,
+    );
+    expect(out.products[0]!.value.contract?.unique).toEqual([
+      'id',
+      // The property's physical name is the column.
+      ['id', 'email'],
+      { columns: ['region'], maxPercent: 2, severity: 'warn' },
+      // A strict count bound is exact: fewer than 4 is at most 3.
+      { columns: ['region', 'id'], maxRows: 3 },
+    ]);
+    expect(out.notes.find((n) => n.path === 'schema[0].quality[3]')?.message).toBe('duplicateValues names no column: not checked');
+    // The same plain key twice is one rule.
+    const twice = map(`schema:\n  - name: t\n    properties:\n      - name: id\n        unique: true\n        quality:\n          - metric: duplicateValues\n            mustBe: 0\n`);
+    expect(twice.products[0]!.value.contract?.unique).toEqual(['id']);
+  });
+
+  it('notes a null in validValues instead of dropping it silently', () => {
+    const out = map(`schema:\n  - name: t\n    properties:\n      - name: s\n        quality:\n          - metric: invalidValues\n            arguments: { validValues: [a, null, b] }\n            mustBe: 0\n`);
+    expect(out.products[0]!.value.contract?.acceptedValues).toEqual({ s: ['a', 'b'] });
+    expect(out.notes.find((n) => n.path === 'schema[0].properties[0].quality[0].arguments.validValues')?.message).toMatch(/^null in validValues is not checked as a value: acceptedValues checks non-null values only/);
+  });
+
   it('puts {{ table }} where the query names the object, with or without schema', () => {
     const object = parse(`${HEAD}schema:\n  - name: orders\n    physicalName: orders_v2\n`).schema[0]!;
     expect(templateQuery('SELECT COUNT(*) FROM orders_v2 WHERE a < 0', object)).toBe('SELECT COUNT(*) FROM {{ table }} WHERE a < 0');
@@ -96,6 +133,32 @@ describe('ODCS normalisation', () => {
     expect(tierOf(`schema:\n  - name: t\n    properties:\n${props(['public', 'top-secret'])}`, { 'top-secret': 'limited' })).toBe('limited');
     expect(tierOf(`schema:\n  - name: t\n    properties:\n      - name: a\n`)).toBe('restricted');
     expect(tierOf(`customProperties:\n  - { property: tier, value: open }\nschema:\n  - name: t\n    properties:\n${props(['restricted'])}`)).toBe('open');
+  });
+
+  it('reads tierJustification and tierReviewedAt from custom properties of the object, else the contract', () => {
+    const obj = (custom: string) => `schema:\n  - name: t\n${custom}    properties:\n      - { name: a, classification: public }\n  - name: u\n    customProperties:\n      - { property: tierJustification, value: own reason }\n    properties:\n      - { name: b, classification: public }\n`;
+    const out = map(`customProperties:\n  - { property: tierJustification, value: "aggregated by country" }\n  - { property: tierReviewedAt, value: "2026-10-01" }\n${obj('')}`);
+    expect(out.products.map((p) => [p.value.id, p.value.tierJustification, p.value.tierReviewedAt])).toEqual([
+      ['sales.t', 'aggregated by country', '2026-10-01'],
+      ['sales.u', 'own reason', '2026-10-01'],
+    ]);
+    const bad = map(`schema:\n  - name: t\n    customProperties:\n      - { property: tierReviewedAt, value: "soon" }\n    properties:\n      - { name: a }\n`);
+    expect(bad.products[0]!.value.tierReviewedAt).toBeUndefined();
+    expect(bad.notes.find((n) => /tierReviewedAt/.test(n.message))?.path).toBe('schema[0].customProperties');
+  });
+
+  it('counts an unclassified column as unknown: one public column beside unclassified salary and ssn does not make the product open', () => {
+    const yaml = `schema:\n  - name: t\n    properties:\n      - name: country\n        classification: public\n      - name: salary\n      - name: ssn\n`;
+    const tier = (options: { tier?: 'open' | 'limited' | 'restricted' } = {}) => mapOdcsContract(parse(HEAD + yaml), 'c', { engine: 'duckdb', ...options }).products[0]!.value.tier;
+    expect(tier()).toBe('restricted');
+    // The source entry's tier is the configured default for what is unclassified.
+    expect(tier({ tier: 'limited' })).toBe('limited');
+    expect(tier({ tier: 'open' })).toBe('open');
+    // A classified parent covers its nested properties.
+    const nested = `schema:\n  - name: t\n    properties:\n      - name: address\n        classification: public\n        properties:\n          - name: city\n`;
+    expect(mapOdcsContract(parse(HEAD + nested), 'c', { engine: 'duckdb' }).products[0]!.value.tier).toBe('open');
+    // The tier custom property still decides over classifications.
+    expect(mapOdcsContract(parse(`${HEAD}customProperties:\n  - { property: tier, value: open }\n${yaml}`), 'c', { engine: 'duckdb' }).products[0]!.value.tier).toBe('open');
   });
 
   it('takes the product id from customProperties.meshwatchId (ODCS ids are often UUIDs)', () => {

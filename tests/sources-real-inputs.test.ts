@@ -85,6 +85,11 @@ describe('real dbt manifests', () => {
         const ids = new Set(config.products.map((p) => p.id));
         for (const p of config.products) for (const input of p.inputs) expect(ids.has(input.product)).toBe(true);
         for (const note of config.notes ?? []) expect(note.file).toBe(file);
+        // Every product carries the checks its manifest implies, or a note says it has none (as for ODCS).
+        for (const p of config.products) {
+          const checked = p.schema !== undefined || p.contract !== undefined || p.freshness !== undefined;
+          if (!checked) expect((config.notes ?? []).some((n) => n.message.startsWith(`${p.id}: nothing in the manifest can be checked`))).toBe(true);
+        }
       } finally {
         await cleanup();
       }

@@ -6,7 +6,7 @@
  * in between that are not products.
  */
 import type { Engine } from '../../config/identifier.js';
-import { durationText, idPart, identifier, isTier, slackChannel, tableName, type TierName } from '../mapping.js';
+import { durationText, governanceFields, idPart, identifier, isTier, slackChannel, tableName, type TierName } from '../mapping.js';
 import { emptyOutput, type RawColumn, type RawConsumer, type RawContract, type RawProduct, type Severity, type SourceOutput } from '../model.js';
 import type { DbtFreshness, DbtManifest, DbtNode } from './parse.js';
 
@@ -22,6 +22,8 @@ export interface DbtMapOptions {
   readonly tier?: TierName | undefined;
   readonly select?: DbtSelect | undefined;
   readonly engine: Engine;
+  /** Where the source entry's `select` is written, for the warning when it matches no model (default: the manifest's `select`). */
+  readonly selectAt?: { readonly file: string; readonly path: string } | undefined;
 }
 
 interface Ctx {
@@ -115,9 +117,13 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
   const productIdOf = new Map<string, string>();
   const raw = new Map<string, RawProduct>();
   const enforced = new Set<string>();
+  let models = 0;
+  let chosen = 0;
   for (const node of Object.values(nodes)) {
     if (node.resource_type !== 'model' || node.config.enabled === false) continue;
+    models++;
     if (!selected(node, options.select)) continue;
+    chosen++;
     const at = nodePath(node.unique_id);
     // Ephemeral models are CTEs inlined downstream: no table to check, but lineage passes through them.
     if (node.config.materialized === 'ephemeral') continue;
@@ -141,6 +147,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
       name: node.name,
       domain,
       tier: tierOf(meta, at),
+      ...governanceFields(meta, (field) => `${at}.meta.meshwatch.${field}`, ctx.note),
       table: tableName([node.database, node.schema, node.alias ?? node.name]),
       ...(node.description ? { description: node.description } : {}),
       ...(columns.length > 0 ? { schema: { columns, ...(isEnforced ? { allowExtraColumns: false } : {}) } } : {}),
@@ -149,6 +156,15 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     productIdOf.set(node.unique_id, id);
     raw.set(node.unique_id, product);
     out.products.push({ value: product, file, path: at });
+  }
+  // A select that keeps no model is almost always a typo (a tag or group spelled differently): say so, never stay silent.
+  if (options.select !== undefined && chosen === 0) {
+    const where = options.selectAt ?? { file, path: 'select' };
+    out.warnings.push({
+      file: where.file,
+      path: where.path,
+      message: `select of dbt source ${file} matches none of its ${models} model${models === 1 ? '' : 's'}: ${models === 1 ? 'it is' : `all ${models} are`} excluded, so no model is a product`,
+    });
   }
   for (const source of Object.values(manifest.sources)) {
     if (source.config?.enabled === false) continue;
@@ -170,6 +186,7 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
       name: `${source.source_name}.${source.name}`,
       domain,
       tier: tierOf(meta, at),
+      ...governanceFields(meta, (field) => `${at}.meta.meshwatch.${field}`, ctx.note),
       table: tableName([source.database, source.schema, source.identifier ?? source.name]),
       ...(source.description ? { description: source.description } : {}),
     };
@@ -278,6 +295,11 @@ export function mapDbtManifest(manifest: DbtManifest, file: string, options: Dbt
     const group = Object.values(manifest.groups).find((g) => idPart(g.name) === p.value.domain);
     const owner = group?.owner?.name ?? group?.owner?.email;
     out.domains.push({ id: p.value.domain, name: group?.name, people: owner ? [owner] : [], file });
+  }
+  // As for ODCS: a product with nothing to check is said, not left to look monitored.
+  for (const p of out.products) {
+    const v = p.value;
+    if (!v.schema && !v.contract && !v.freshness) ctx.note(p.path, `${v.id}: nothing in the manifest can be checked (no columns, tests or freshness): the product is in the lineage but has no checks`);
   }
   return out;
 }

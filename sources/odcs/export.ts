@@ -171,6 +171,8 @@ export function productToOdcs(product: Product, workspace: Workspace): JsonObjec
     ...(domain?.slackChannel ? { support: [{ channel: domain.slackChannel, tool: 'slack' }] } : {}),
     customProperties: custom({
       tier: product.tier,
+      tierJustification: product.tierJustification,
+      tierReviewedAt: product.tierReviewedAt,
       meshwatchInputs: product.inputs.length > 0 ? product.inputs.map((i) => (i.columns ? { product: i.product, columns: [...i.columns] } : i.product)) : undefined,
       meshwatchFreshnessWarnAge: product.freshness?.warnAge?.text,
       meshwatchSchedule: scheduleText(product, workspace),

@@ -13,6 +13,7 @@ import {
   countBounds,
   durationMs,
   durationText,
+  governanceFields,
   idPart,
   identifier,
   isTier,
@@ -146,15 +147,21 @@ function tierOf(contract: OdcsContract, object: OdcsObject, at: string, options:
     return 'restricted';
   }
   const map = { ...DEFAULT_CLASSIFICATION_TIERS, ...(options.classificationTiers ?? {}) };
+  // An unclassified column is unknown, not public: it counts as the source's
+  // default tier (else restricted), so one `public` column beside an
+  // unclassified `ssn` cannot make the product open. A nested property
+  // inherits its parent's classification.
+  const unknown: TierName = options.tier ?? 'restricted';
   const tiers: TierName[] = [];
-  const walk = (props: readonly OdcsProperty[]) => {
+  const walk = (props: readonly OdcsProperty[], inherited: boolean) => {
     for (const p of props) {
       if (p.classification !== undefined) tiers.push(map[p.classification.toLowerCase()] ?? 'restricted');
-      walk(p.properties);
+      else if (!inherited) tiers.push(unknown);
+      walk(p.properties, inherited || p.classification !== undefined);
     }
   };
-  walk(object.properties);
-  return strictestTier(tiers) ?? options.tier ?? 'restricted';
+  walk(object.properties, false);
+  return strictestTier(tiers) ?? unknown;
 }
 
 function mapObject(
@@ -214,6 +221,15 @@ function mapObject(
     ...(object.businessName !== undefined || object.customProperties.meshwatchId === undefined ? { name: object.businessName ?? object.name } : {}),
     domain,
     tier: tierOf(contract, object, at, options, ctx),
+    // Beside the tier they explain: the object's, else the contract's (export odcs writes them there).
+    ...governanceFields(
+      {
+        tierJustification: object.customProperties.tierJustification ?? contract.customProperties.tierJustification,
+        tierReviewedAt: object.customProperties.tierReviewedAt ?? contract.customProperties.tierReviewedAt,
+      },
+      (field) => (object.customProperties[field] !== undefined ? `${at}.customProperties` : 'customProperties'),
+      ctx.note,
+    ),
     table,
     ...(object.description !== undefined ? { description: object.description } : {}),
     ...(columns.length > 0 && !noSchema ? { schema: { columns, ...(closed ? { allowExtraColumns: false } : {}) } } : {}),
@@ -333,7 +349,14 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
     return;
   }
   const percent = (q.unit ?? '').toLowerCase() === 'percent' || q.unit === '%';
-  const thresholdOf = () => badRowThreshold(comparison, percent);
+  const thresholdOf = () => {
+    const t = badRowThreshold(comparison, percent);
+    // A percentage is not a whole number, so a strict bound has no exact inclusive form: say it moved.
+    if (t?.maxPercent !== undefined && comparison.op === 'mustBeLessThan') {
+      ctx.note(at, `${metric} mustBeLessThan ${comparison.value} percent is checked as maxPercent ${t.maxPercent}: exactly ${comparison.value} % of the rows passes too (maxPercent is inclusive)`);
+    }
+    return t;
+  };
   const cantSay = () => ctx.note(at, `${metric} ${comparison.op} ${JSON.stringify(comparison.value)}${percent ? ' percent' : ''} is not an upper limit on bad rows: not checked`);
   switch (metric) {
     case 'rowCount': {
@@ -393,6 +416,9 @@ function mapQuality(q: OdcsQuality, at: string, column: string | undefined, obje
       const simple = Object.keys(t).length === 0 && level === undefined;
       if (Array.isArray(valid)) {
         const values = valid.filter((v): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+        if (valid.includes(null)) ctx.note(`${at}.arguments.validValues`, 'null in validValues is not checked as a value: acceptedValues checks non-null values only, so nulls pass anyway (required or nullValues makes them fail)');
+        const other = valid.filter((v) => v !== null && !values.includes(v as string | number | boolean));
+        if (other.length > 0) ctx.note(`${at}.arguments.validValues`, `${other.map((v) => JSON.stringify(v)).join(', ')} ${other.length === 1 ? 'is' : 'are'} not a text, number or boolean: not checked`);
         if (values.length === 0) return ctx.note(at, 'invalidValues lists no valid value: not checked');
         (rules.acceptedValues ??= {})[column] = simple ? values : withSeverity({ values, ...t }, level);
         return;
