@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { impactOf } from '../catalog/impact.js';
 import { tierReviewsDue } from '../catalog/tier-review.js';
 import { SLACK_ACTIONS } from '../notifier/slack/actions.js';
+import { SlackInteractions } from '../notifier/slack/interactions.js';
+import { slackInteractionDeps } from '../scheduler/slack-deps.js';
+import { createLogger } from '../core/logger.js';
 import { tierReviewNotifications } from '../scheduler/digest-job.js';
 import { DEFAULT_TUNING } from '../scheduler/queues.js';
 import { enqueueNotifications } from '../scheduler/tick.js';
@@ -352,6 +355,40 @@ describe('Slack app: approvals for restricted products', () => {
     expect(deny.responses()).toEqual([]);
     // Denied can be asked again: a new request.
     expect(textOf(await (await h.command('subscribe sales.orders domain:marketing', LEAD_SCORING, 'U0BOB')).responded())).toContain('(request apr-2)');
+  });
+
+  it('with no approvals channel and a producer domain without a channel the request goes to the platform channel; with none at all it is refused and nothing is made', async () => {
+    // A loaded config always gives a domain a channel; a domain from elsewhere (the type allows it) may not: the mesh is changed underneath the app.
+    const h = await harness({ files: restrictedMesh(''), sql: warehouseSql() });
+    const real = h.svc.service.snapshot;
+    const catalog = Object.create(real.catalog) as typeof real.catalog;
+    catalog.domain = (id: string) => {
+      const d = real.catalog.domain(id);
+      if (!d) return d;
+      const { slackChannel: _dropped, ...rest } = d;
+      return rest;
+    };
+    const mesh = (platform: string | undefined) => () => ({
+      config: { ...real.config, workspace: { ...real.config.workspace, platform: platform ? { slackChannel: platform } : {} } },
+      catalog,
+    });
+    const deps = slackInteractionDeps(h.svc.service, { logger: createLogger({ level: 'silent' }), usergroupMembers: async () => undefined });
+    const input = { text: 'subscribe sales.orders domain:marketing', channelId: LEAD_SCORING.id, channelName: LEAD_SCORING.name, userId: 'U0BOB' };
+    const store = h.svc.service.subscriptions.store;
+
+    const nowhere = new SlackInteractions({ ...deps, mesh: mesh(undefined) }).command(input);
+    const refused = await nowhere.later!();
+    expect(refused.text).toContain('`sales.orders` is restricted, and there is no channel to ask for approval in: set `approvals.channel`');
+    expect(refused.text).toContain('No request was made.');
+    expect(await store.approval('apr-1')).toBeUndefined();
+
+    const toPlatform = await new SlackInteractions({ ...deps, mesh: mesh('#data-platform') }).command(input).later!();
+    expect(toPlatform.text).toContain('I asked for approval in #data-platform (request apr-1)');
+    expect((await store.approval('apr-1'))?.approvalChannel).toBe('#data-platform');
+    const request = await delivered(h, 'request in the platform channel', (n) => n.transition === 'approval_requested');
+    expect(request.channel).toBe('#data-platform');
+    // The notify queue delivers in order: the refused request put nothing before this one.
+    expect(h.svc.notifier.delivered.filter((n) => n.transition === 'approval_requested')).toHaveLength(1);
   });
 });
 
