@@ -94,7 +94,7 @@ describe('status: metrics after a known cycle', () => {
     const completed = await svc.service.queue.checks.getJobs(['completed']);
     const ticks = completed.filter((j) => j.name === 'tick');
     expect(ticks).toHaveLength(1);
-    const summary = ticks[0]!.returnvalue as { checks: number; queries: number };
+    const summary = ticks[0]!.returnvalue as { checks: number; queries: number; phasesMs: { cycle: number } };
     const text = (await get(`${open}/metrics`)).body;
     expect(metric(text, 'meshwatch_checks_total{kind="freshness",status="fail"}')).toBe(1);
     expect(metric(text, 'meshwatch_checks_total{kind="freshness",status="pass"}')).toBe(2);
@@ -104,6 +104,10 @@ describe('status: metrics after a known cycle', () => {
     expect(summary.queries).toBeGreaterThan(0);
     expect(metric(text, 'meshwatch_check_duration_seconds_count{kind="freshness"}')).toBe(1);
     expect(metric(text, 'meshwatch_check_duration_seconds_count{kind="contract"}')).toBe(1);
+    // Each kind gets its share of the cycle's statement time, not the whole cycle each: the shares add up to at most the cycle.
+    const kinds = ['freshness', 'contract', 'schema'].map((k) => metric(text, `meshwatch_check_duration_seconds_sum{kind="${k}"}`) ?? 0);
+    for (const seconds of kinds.slice(0, 2)) expect(seconds).toBeGreaterThan(0);
+    expect(kinds.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(summary.phasesMs.cycle / 1000 + 0.001);
     expect(metric(text, 'meshwatch_schedule_lag_seconds_count')).toBe(1);
     expect(metric(text, 'meshwatch_incidents_open{domain="crm"}')).toBe(1);
     expect(metric(text, 'meshwatch_incidents_open{domain="sales"}')).toBe(1);
