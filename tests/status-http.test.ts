@@ -9,6 +9,8 @@ import { AccessControl, type AccessConfig } from '../status/auth.js';
 import { HttpServer } from '../status/http-server.js';
 import { mountStatusRoutes } from '../status/routes.js';
 import { serviceSource } from '../status/service-source.js';
+import { SlackDeliveryStore } from '../notifier/slack/delivery-store.js';
+import { RedisKeys } from '../state/keys.js';
 import { cli } from './support/cli.js';
 import { drained, startTestService, until, type TestService } from './support/service.js';
 import { MARKUP_NAME, MARKUP_VALUE, STATUS_MESH, statusWarehouseSql } from './support/status-mesh.js';
@@ -198,6 +200,26 @@ describe('status: JSON API', () => {
     expect(none.status).toBe(404);
     expect(none.json()).toMatchObject({ code: 'INCIDENT_NOT_FOUND' });
     expect((await get(`${open}/api/incidents/DROP%20TABLE`)).status).toBe(400);
+  });
+
+  it('Slack delivery problems the notifier noted on an incident show in /api/incidents/:id and on the product page', async () => {
+    const customers = await incidentOf('crm.customers');
+    const ledger = await incidentOf('finance.ledger');
+    // Written the way the Slack notifier notes a refusal that retries cannot fix.
+    const store = new SlackDeliveryStore(svc.service.connection, new RedisKeys(svc.service.prefix), 3_600_000);
+    await store.noteProblem(customers.id, '#finance-revenue', { code: 'SLACK_CHANNEL_NOT_FOUND', slackError: 'channel_not_found', message: 'Slack chat.postMessage: channel_not_found', at: new Date().toISOString() });
+    await store.noteProblem(customers.id, '#crm-<b>tracker', { code: 'SLACK_NOT_IN_CHANNEL', slackError: 'not_in_channel', message: 'Slack chat.postMessage: not_in_channel', at: new Date().toISOString() });
+    const one = (await get(`${open}/api/incidents/${customers.id}`)).json();
+    expect(one.incident.deliveryProblems).toEqual([
+      expect.objectContaining({ channel: '#crm-<b>tracker', code: 'SLACK_NOT_IN_CHANNEL', slackError: 'not_in_channel' }),
+      expect.objectContaining({ channel: '#finance-revenue', code: 'SLACK_CHANNEL_NOT_FOUND', slackError: 'channel_not_found' }),
+    ]);
+    expect((await get(`${open}/api/incidents/${ledger.id}`)).json().incident.deliveryProblems).toBeUndefined();
+    const page = (await get(`${open}/products/crm.customers`)).body;
+    expect(page).toContain('data-delivery-problems="2"');
+    expect(page).toMatch(/<li data-delivery-problem="#finance-revenue"><b>#finance-revenue<\/b>: <code>channel_not_found<\/code> \(fix slackChannel in the config or unarchive the channel\)/);
+    expect(page).toContain('<b>#crm-&lt;b&gt;tracker</b>: <code>not_in_channel</code> (invite the meshwatch app to the channel)');
+    expect((await get(`${open}/products/finance.ledger`)).body).not.toContain('data-delivery-problems');
   });
 
   it('/api/impact/:id has the shape of `meshwatch impact --format json`; bad columns are 400, unknown products 404', async () => {
