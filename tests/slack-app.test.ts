@@ -471,6 +471,26 @@ describe('Slack app and Slack notifier together', () => {
     return undefined;
   }
 
+  it('a rate-limited chat.update from a click is not waited out: Bolt\'s client rejects the 429, and the person gets the answer at once', async () => {
+    const files = chainMesh('approvals: { approvers: ["U0STEWARD"] }\n', ORDERS_SCHEMA);
+    const h = await harness({ files, sql: warehouseSql(), slackNotifier: true });
+    const { catalog } = h.svc.service.snapshot;
+    const dueMs = Date.parse('2026-03-02T09:00:00Z');
+    await enqueueNotifications(h.svc.service.queue.notify, tierReviewNotifications(catalog, tierReviewsDue(catalog, new Date(dueMs)), dueMs), DEFAULT_TUNING);
+    const posted = await until('tier review in #sales-data', () => h.fake.messages('sales-data').find((m) => rowButton(m.blocks)));
+    // Retry-After 1 s: a client that honours it retries and succeeds, and the person is never answered.
+    h.fake.script('chat.update', { kind: 'rateLimit', retryAfter: 1 }, 1, (args) => args.ts === posted.ts);
+    const click = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.orders' }, 'U0STEWARD', { id: posted.channel, name: 'sales-data' }, { ts: posted.ts, text: posted.text, blocks: posted.blocks! });
+    const answer = await until('answer to the click', () => click.responses()[0]);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(textOf(answer)).toContain('sales.orders');
+    const updates = h.fake.callsTo('chat.update').filter((c) => c.args.ts === posted.ts);
+    expect(updates.map((c) => c.status)).toEqual([429]);
+    expect(posted.updates).toBe(0);
+    // The review itself was recorded: only the message could not be changed.
+    expect((await new TierReviewStore(h.svc.service.connection, new RedisKeys(h.svc.service.prefix)).latest()).get('sales.orders')?.by).toBe('U0STEWARD');
+  });
+
   it('"tier still right" from the tier review Slack shows: on call records it and the row says who; an outsider is refused; a second click records nothing new', async () => {
     const files = chainMesh('governance: { repoUrl: "https://git.example.com/mesh/blob/main" }\napprovals: { approvers: ["U0STEWARD"] }\n', ORDERS_SCHEMA);
     files['meshwatch.yaml'] = files['meshwatch.yaml']!.replace('slackChannel: "#sales-data" }', 'slackChannel: "#sales-data", oncall: "@sales-oncall" }');
