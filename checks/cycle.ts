@@ -8,7 +8,7 @@
 import type { Defaults, Product } from '../config/types.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import { DEFAULT_SETTINGS } from './kinds/kind.js';
-import { CostLedger, meteredWarehouse, type DomainCost } from './metered-warehouse.js';
+import { CostLedger, meteredWarehouse, type DomainCost, type StatementRecord } from './metered-warehouse.js';
 import { errorResults, evaluateProduct, missingTableResults, planProduct, type ProductPlan } from './product-checks.js';
 import type { CheckResult } from './result.js';
 import { DEFAULT_BATCH_SIZE, runScans } from './scan-batch.js';
@@ -44,6 +44,8 @@ export interface CycleOutcome {
   readonly queries: number;
   /** Statements and milliseconds per domain (shares of batched statements; see metered-warehouse.ts). */
   readonly cost?: Readonly<Record<string, DomainCost>> | undefined;
+  /** Warehouse seconds that served each check kind (see secondsByKind); absent when no statement could be sent. */
+  readonly secondsByKind?: Readonly<Record<string, number>> | undefined;
   /** Set when the warehouse as a whole could not be used; every affected check is `error`. */
   readonly warehouseProblem?: WarehouseProblem | undefined;
   /**
@@ -80,7 +82,41 @@ export async function runCheckCycle(unmetered: Warehouse, options: CycleOptions)
   for (const p of options.products) domainOf.set(p.id, p.domain);
   const ledger = new CostLedger((id) => domainOf.get(id));
   const outcome = await runMeteredCycle(meteredWarehouse(unmetered, ledger, options.products), options);
-  return { ...outcome, cost: ledger.byDomain() };
+  return { ...outcome, cost: ledger.byDomain(), secondsByKind: secondsByKind(ledger.statements(), outcome.results) };
+}
+
+/**
+ * Warehouse seconds per check kind: a statement sent for one check (a
+ * follow-up query, owner SQL) is its kind's; a batched one (aggregate scan,
+ * metadata pass) serves several kinds, so it is split equally among the
+ * products it covers and each product's share equally among the kinds of
+ * that product's results. Every kind with results is present, 0 when no
+ * statement served it.
+ */
+export function secondsByKind(statements: readonly StatementRecord[], results: readonly CheckResult[]): Record<string, number> {
+  const kindOfCheck = new Map<string, string>();
+  const kindsOf = new Map<string, Set<string>>();
+  const seconds: Record<string, number> = {};
+  for (const r of results) {
+    kindOfCheck.set(r.check, r.kind);
+    let kinds = kindsOf.get(r.product);
+    if (!kinds) kindsOf.set(r.product, (kinds = new Set()));
+    kinds.add(r.kind);
+    seconds[r.kind] ??= 0;
+  }
+  for (const s of statements) {
+    const own = s.check !== undefined ? kindOfCheck.get(s.check) : undefined;
+    if (own !== undefined) {
+      seconds[own] = (seconds[own] ?? 0) + s.ms / 1000;
+      continue;
+    }
+    for (const product of s.products) {
+      const kinds = kindsOf.get(product);
+      if (!kinds || kinds.size === 0) continue;
+      for (const kind of kinds) seconds[kind] = (seconds[kind] ?? 0) + s.ms / 1000 / s.products.length / kinds.size;
+    }
+  }
+  return seconds;
 }
 
 async function runMeteredCycle(warehouse: Warehouse, options: CycleOptions): Promise<CycleOutcome> {

@@ -29,12 +29,26 @@ export interface DomainCost {
 /** Statements not tied to a product (none today): kept under this name so totals add up. */
 export const UNATTRIBUTED = '(meshwatch)';
 
+/** One statement as sent: the products it served, its `check` tag (a check id, `scan`, `metadata`) and its elapsed time. */
+export interface StatementRecord {
+  readonly products: readonly string[];
+  readonly check: string | undefined;
+  readonly ms: number;
+}
+
 export class CostLedger {
   private readonly domains = new Map<string, DomainCost>();
+  private readonly sent: StatementRecord[] = [];
 
   constructor(private readonly domainOf: (product: string) => string | undefined) {}
 
-  add(products: readonly string[], elapsedMs: number): void {
+  /** Every statement of the cycle, for shares other than per domain (seconds per check kind). */
+  statements(): readonly StatementRecord[] {
+    return this.sent;
+  }
+
+  add(products: readonly string[], elapsedMs: number, check?: string): void {
+    this.sent.push({ products: [...products], check, ms: elapsedMs });
     const owners = products.length > 0 ? products.map((p) => this.domainOf(p) ?? UNATTRIBUTED) : [UNATTRIBUTED];
     const share = 1 / owners.length;
     for (const domain of owners) {
@@ -75,7 +89,7 @@ export function meteredWarehouse(inner: Warehouse, ledger: CostLedger, products:
     return {
       ...options,
       onStatement: (ms) => {
-        ledger.add(attributed, ms);
+        ledger.add(attributed, ms, options?.check);
         outer?.(ms);
       },
     };

@@ -51,6 +51,9 @@ Usage:
   meshwatch subscriptions export --config DIR [--out FILE|-]
       Write the Slack subscriptions in Redis as a consumers file (default DIR/consumers/slack-subscriptions.yaml).
       Exit 0, 2, 1 Redis unreachable.
+  meshwatch subscriptions history [--config DIR] [--product ID] [--format text|json]
+      Who subscribed, unsubscribed, asked for approval, decided or was refused, and when (newest first).
+      Exit 0, 2, 1 Redis unreachable.
 
 Every command exits 3 on an internal error (a bug in meshwatch), with one line on stderr.
 
@@ -183,10 +186,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./commands/export.js')).exportCommand({ config: values.config ?? '.', out: values.out }, io);
       }
       case 'subscriptions': {
-        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'out'], 1);
+        const { values, positionals, help: wantsHelp } = parse(rest, ['config', 'out', 'product', 'format'], 1);
         if (wantsHelp) return help(io);
-        if (!positionals[0]) throw new UsageError('subscriptions needs an action: meshwatch subscriptions export --config DIR [--out FILE]');
-        return await (await import('./commands/subscriptions.js')).subscriptionsCommand({ action: positionals[0], config: values.config ?? '.', out: values.out }, io);
+        if (!positionals[0]) throw new UsageError('subscriptions needs an action: meshwatch subscriptions export --config DIR [--out FILE] | history --config DIR [--product ID] [--format text|json]');
+        if (positionals[0] !== 'history' && (values.product !== undefined || values.format !== undefined)) throw new UsageError(`--product and --format are for subscriptions history`);
+        return await (await import('./commands/subscriptions.js')).subscriptionsCommand(
+          { action: positionals[0], config: values.config ?? '.', out: values.out, product: values.product, format: parseFormat(values.format) },
+          io,
+        );
       }
       default:
         throw new UsageError(`unknown command "${command}"; commands: validate, check, impact, serve, incident, preflight, report, import, export, subscriptions (see meshwatch --help)`);

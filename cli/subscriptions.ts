@@ -10,7 +10,7 @@ import type { MeshConfig } from '../config/types.js';
 import { errorMessage } from '../core/errors.js';
 import { RedisKeys } from '../state/keys.js';
 import { connectRedis, createRedis, DEFAULT_PREFIX, safeRedisUrl } from '../state/redis.js';
-import { SubscriptionStore } from '../state/subscriptions.js';
+import { SUBSCRIPTION_LOG_LIMIT, SubscriptionStore, type SubscriptionEvent } from '../state/subscriptions.js';
 import type { CliIo } from './io.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -21,6 +21,15 @@ export function configuredRedisUrl(config: MeshConfig, env: NodeJS.ProcessEnv): 
 
 /** The stored subscriptions; undefined when no Redis is configured or it cannot be reached (then a note says so). */
 export async function readSubscriptions(config: MeshConfig, io: CliIo, options: { required?: boolean } = {}): Promise<Subscription[] | undefined> {
+  return readSubscriptionStore(config, io, options, (store) => store.list());
+}
+
+/** The subscription history (newest first, at most the 10,000 kept); undefined like readSubscriptions. */
+export async function readSubscriptionHistory(config: MeshConfig, io: CliIo): Promise<SubscriptionEvent[] | undefined> {
+  return readSubscriptionStore(config, io, { required: true }, (store) => store.history(SUBSCRIPTION_LOG_LIMIT));
+}
+
+async function readSubscriptionStore<T>(config: MeshConfig, io: CliIo, options: { required?: boolean }, read: (store: SubscriptionStore) => Promise<T>): Promise<T | undefined> {
   const url = configuredRedisUrl(config, io.env);
   if (!url) {
     if (options.required) io.stderr('meshwatch: note: no Redis configured (REDIS_URL or redis.url in meshwatch.yaml): no subscriptions to read\n');
@@ -39,7 +48,7 @@ export async function readSubscriptions(config: MeshConfig, io: CliIo, options: 
       clearTimeout(timer);
     }
     const store = new SubscriptionStore(redis, new RedisKeys(config.workspace.redis.prefix ?? DEFAULT_PREFIX), config.workspace.history.maxAgeMs);
-    return await store.list();
+    return await read(store);
   } catch (err) {
     io.stderr(`meshwatch: note: Slack subscriptions not included: cannot reach Redis at ${safeRedisUrl(url)} (${errorMessage(err).replace(/^cannot reach Redis at \S+: /, '')})\n`);
     return undefined;

@@ -43,7 +43,7 @@ export class Metrics {
     this.checks = new Counter({ name: 'meshwatch_checks_total', help: 'Check results recorded, by check kind and status.', labelNames: ['kind', 'status'], registers });
     this.checkDuration = new Histogram({
       name: 'meshwatch_check_duration_seconds',
-      help: 'Wall time of the check cycle that evaluated checks of this kind (checks run batched per cycle).',
+      help: 'Warehouse seconds per cycle that served checks of this kind (batched statements split among the kinds they served).',
       labelNames: ['kind'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers,
@@ -99,12 +99,10 @@ export class Metrics {
     this.sources = sources;
   }
 
-  /** One cycle's results: a count per kind and status, and the cycle's duration once per kind it evaluated. */
-  cycle(results: ReadonlyArray<{ readonly kind: string; readonly status: string }>, durationSeconds: number): void {
-    const kinds = new Set<string>();
+  /** One cycle's results: a count per kind and status, and per kind the warehouse seconds that served it (once per cycle). */
+  cycle(results: ReadonlyArray<{ readonly kind: string; readonly status: string }>, secondsByKind: Readonly<Record<string, number>> | undefined): void {
     const counts = new Map<string, number>();
     for (const r of results) {
-      kinds.add(r.kind);
       const key = `${r.kind}\0${r.status}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
@@ -112,7 +110,7 @@ export class Metrics {
       const [kind, status] = key.split('\0') as [string, string];
       this.checks.inc({ kind, status }, n);
     }
-    for (const kind of kinds) this.checkDuration.observe({ kind }, durationSeconds);
+    for (const [kind, seconds] of Object.entries(secondsByKind ?? {})) this.checkDuration.observe({ kind }, seconds);
   }
 
   statementsSent(engine: string, n: number): void {

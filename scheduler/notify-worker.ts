@@ -45,19 +45,24 @@ export async function runNotifyJob(deps: NotifyDeps, job: Job, token?: string): 
     await notifier.deliver(notification);
   } catch (err) {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const giveUp = (err instanceof MeshwatchError && !err.retryable) || lastAttempt;
-    deps.metrics?.notification(notifier.name, giveUp ? 'failed' : 'retry');
-    if (err instanceof MeshwatchError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    if (err instanceof MeshwatchError && !err.retryable) {
+      deps.metrics?.notification(notifier.name, 'failed');
+      throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    }
+    // A job moved to delayed is tried again, however many attempts it used: `retry`; `failed` only when BullMQ fails it for good.
     const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
     if (token && typeof retryAfterMs === 'number') {
+      deps.metrics?.notification(notifier.name, 'retry');
       await job.moveToDelayed(Date.now() + Math.ceil(retryAfterMs * (deps.retryAfterScale ?? 1)), token);
       throw new DelayedError();
     }
     // Only a failure known to be the receiver's passing trouble is kept alive; a bug fails after its attempts.
-    if (token && err instanceof MeshwatchError && err.retryable && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+    if (token && err instanceof MeshwatchError && err.retryable && lastAttempt) {
+      deps.metrics?.notification(notifier.name, 'retry');
       await job.moveToDelayed(Date.now() + (deps.maxBackoffMs ?? 300_000), token);
       throw new DelayedError();
     }
+    deps.metrics?.notification(notifier.name, lastAttempt ? 'failed' : 'retry');
     throw err;
   }
   deps.metrics?.notification(notifier.name, 'delivered');

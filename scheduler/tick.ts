@@ -134,7 +134,7 @@ export async function runTickJob(deps: TickDeps, job: Job): Promise<TickSummary>
   const { history } = mesh.config.workspace;
   await deps.results.record(outcome.results, dueAt, history, now.getTime());
   if (deps.cost && outcome.cost) await deps.cost.add(now.getTime(), outcome.cost);
-  deps.metrics?.cycle(outcome.results, (t1 - t0) / 1000);
+  deps.metrics?.cycle(outcome.results, outcome.secondsByKind);
   await deps.refreshConsumers?.();
   const t2 = performance.now();
   const applied = await applyTick(

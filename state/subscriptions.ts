@@ -51,7 +51,9 @@ export interface SubscriptionEvent {
   readonly decision?: 'approved' | 'denied' | undefined;
 }
 
-const LOG_LIMIT = 10_000;
+/** Entries kept in `subscription-log`. */
+export const SUBSCRIPTION_LOG_LIMIT = 10_000;
+const LOG_LIMIT = SUBSCRIPTION_LOG_LIMIT;
 
 // KEYS: approval hash, its refusals list. ARGV: decision, by, at, retentionMs. Decides a pending request once.
 // The request itself stays an opaque JSON field: Lua's cjson would turn its empty lists into objects.

@@ -61,6 +61,17 @@ export interface IncidentView {
   readonly resolvedBy?: string | undefined;
   readonly resolvedAt?: string | undefined;
   readonly impact: Impact;
+  /** Channels Slack refused this incident's messages to (channel_not_found, not_in_channel, …), latest refusal per channel. */
+  readonly deliveryProblems?: readonly DeliveryProblemView[] | undefined;
+}
+
+/** A Slack refusal that retries cannot fix, as the Slack notifier noted it on the incident. */
+export interface DeliveryProblemView {
+  readonly channel: string;
+  readonly code: string;
+  readonly slackError?: string | undefined;
+  readonly message: string;
+  readonly at: string;
 }
 
 export interface IncidentGroupView {

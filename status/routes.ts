@@ -23,7 +23,7 @@ import { PRODUCT_STATES, type Filters } from './model.js';
 import { redactAll } from './model.js';
 import type { Role, Viewer } from './redact.js';
 import { errorPage, FILTER_SCRIPT, loginPage, overviewPage, productPage, type PageContext } from './render/pages.js';
-import { incidentView, loadOverview, loadProduct, loadSummaries, type StatusSource } from './source.js';
+import { incidentView, loadOverview, loadProduct, loadSummaries, withDeliveryProblems, type StatusSource } from './source.js';
 import { ACCOUNTABILITY_WINDOWS, DEFAULT_SINCE, loadAccountability } from './accountability.js';
 import { accountabilityPage } from './render/accountability.js';
 
@@ -338,7 +338,7 @@ export function mountStatusRoutes(http: HttpServer, options: StatusRoutesOptions
     if (!record) return apiError(404, `no incident ${rest[0]}`, { code: 'INCIDENT_NOT_FOUND' });
     const catalog = source.catalog();
     const latest = redactAll(catalog, await source.results.latest(record.product), viewerOf(a.role)).filter((r) => record.checks.includes(r.check));
-    return json(200, { incident: incidentView(catalog, record), results: latest });
+    return json(200, { incident: await withDeliveryProblems(source, incidentView(catalog, record)), results: latest });
   });
 
   http.route('GET', '/api/accountability', async (req) => {

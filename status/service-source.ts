@@ -11,6 +11,7 @@ import type { SubscriptionCache } from '../state/subscriptions.js';
 import { TierReviewStore } from '../state/tier-reviews.js';
 import type { SubscriptionsOf, SubscriptionView } from './model.js';
 import type { StatusSource } from './source.js';
+import { SlackDeliveryStore } from '../notifier/slack/delivery-store.js';
 
 export function subscriptionView(s: Subscription): SubscriptionView {
   return {
@@ -63,5 +64,12 @@ export function serviceSource(service: MeshwatchService, extra: { subscriptionsO
     ...(extra.subscriptionsOf ? { subscriptionsOf: extra.subscriptionsOf } : {}),
     accountability: { history: service.history, cost: service.cost },
     tierReviews: () => reviews.latest(),
+    // Read-only here, so the retention passed does not matter; the notifier writes with history.maxAge.
+    deliveryProblems: async (incident) => {
+      const problems = await new SlackDeliveryStore(service.connection, new RedisKeys(service.prefix), service.snapshot.config.workspace.history.maxAgeMs).problems(incident);
+      return Object.entries(problems)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([channel, p]) => ({ channel, code: p.code, ...(p.slackError ? { slackError: p.slackError } : {}), message: p.message, at: p.at }));
+    },
   };
 }

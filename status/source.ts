@@ -25,6 +25,7 @@ import {
   scheduleText,
   summarize,
   tableText,
+  type DeliveryProblemView,
   type Filters,
   type IncidentView,
   type MonitorHealth,
@@ -52,6 +53,15 @@ export interface StatusSource {
   readonly accountability?: { readonly history: IncidentHistory; readonly cost?: CostStore | undefined } | undefined;
   /** Tier reviews recorded from Slack (TierReviewStore.latest()); absent: the files' dates alone count. */
   tierReviews?(): Promise<ReadonlyMap<string, RecordedReview>>;
+  /** Channels Slack refused an incident's messages to, by channel (the Slack notifier's `problems:<incident>`). */
+  deliveryProblems?(incident: string): Promise<readonly DeliveryProblemView[]>;
+}
+
+/** The view with the Slack delivery problems noted on the incident; a failing Redis read leaves them out. */
+export async function withDeliveryProblems(source: StatusSource, view: IncidentView): Promise<IncidentView> {
+  if (!source.deliveryProblems || !view.id) return view;
+  const problems = await source.deliveryProblems(view.id).catch(() => undefined);
+  return problems && problems.length > 0 ? { ...view, deliveryProblems: problems } : view;
 }
 
 /** The window of a product page's availability. */
@@ -176,7 +186,7 @@ export async function loadProduct(source: StatusSource, viewer: Viewer, id: stri
   }
   const summary = summarize(catalog, product, redactAll(catalog, latest, viewer), record?.id);
   states.set(id, summary.state);
-  const incident = record ? incidentView(catalog, record) : undefined;
+  const incident = record ? await withDeliveryProblems(source, incidentView(catalog, record)) : undefined;
   const impacted = new Set([...(incident?.impact.products.map((p) => p.id) ?? []), ...(incident?.impact.consumers.map((c) => c.id) ?? [])]);
   const domain = catalog.domain(product.domain);
   return {

@@ -38,6 +38,13 @@ async function run(notifier: ScriptedNotifier, attempts: number): Promise<TestSe
   return s;
 }
 
+/** `meshwatch_notifications_total` of the scripted notifier for one outcome; 0 when the series is absent. */
+async function outcomes(s: TestService, outcome: string): Promise<number> {
+  const name = `meshwatch_notifications_total{transport="scripted",outcome="${outcome}"}`;
+  const line = (await s.service.metrics.render()).split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.slice(name.length + 1));
+}
+
 describe('notify worker', () => {
   it('Retry-After delays the job without spending attempts', async () => {
     const rateLimited = () => new NotifierError('SLACK_RATE_LIMITED', 'slow down', { retryable: true, retryAfterMs: 5 });
@@ -50,6 +57,10 @@ describe('notify worker', () => {
     // One attempt allowed and six rate limits among three jobs: nine starts, one attempt counted per job (its delivery).
     expect(jobs.reduce((sum, j) => sum + j.attemptsStarted, 0)).toBe(9);
     expect(jobs.map((j) => j.attemptsMade)).toEqual([1, 1, 1]);
+    // Each rate limit was on the only attempt, yet the job was tried again: retry, not failed.
+    expect(await outcomes(s, 'retry')).toBe(6);
+    expect(await outcomes(s, 'failed')).toBe(0);
+    expect(await outcomes(s, 'delivered')).toBe(3);
   });
 
   it('retryable trouble outlives the attempts; a bug fails after them', async () => {
@@ -59,10 +70,16 @@ describe('notify worker', () => {
     await drained(s.service.queue.notify);
     expect(outage.delivered).toHaveLength(3);
     expect((await s.service.queue.notify.getJobCounts('failed')).failed).toBe(0);
+    // Kept alive past its attempts and retried every maxBackoff: never `failed`.
+    expect(await outcomes(s, 'retry')).toBe(12);
+    expect(await outcomes(s, 'failed')).toBe(0);
 
     const bug = new ScriptedNotifier(Array.from({ length: 100 }, () => () => new TypeError('a bug')));
     const t = await run(bug, 2);
     await until('failed jobs', async () => (await t.service.queue.notify.getJobCounts('failed')).failed === 3);
     expect(bug.calls).toBe(6);
+    // A bug is given up after its attempts: one retry, then failed, per job.
+    expect(await outcomes(t, 'retry')).toBe(3);
+    expect(await outcomes(t, 'failed')).toBe(3);
   });
 });

@@ -176,6 +176,40 @@ describe('meshwatch serve processes on one Redis', { timeout: 120_000 }, () => {
     expect(await a.exited).toBe(0);
   });
 
+  it('a warehouse outage keeps the service ready: /readyz 200, meshwatch_warehouse_up 0, the page says the warehouse is degraded', async () => {
+    const prefix = testPrefix('outage');
+    const dir = await meshDir(prefix, redisUrl());
+    const { queues } = redisFor(prefix);
+    const log = path.join(dir, 'notify.jsonl');
+    const a = serve(dir, { MESHWATCH_NOTIFY_LOG: log });
+    const http = await a.port();
+    const base = `http://127.0.0.1:${http}`;
+    await until('first tick notified', async () => (await notifyLines(log)).length === 3, 30_000);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^meshwatch_warehouse_up 1$/m);
+
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(dir, 'warehouse.duckdb'));
+    await rm(path.join(dir, 'warehouse.duckdb.wal'), { force: true });
+    const scheduler = (await queues.checks.getJobSchedulers(0, -1)).map((j) => j.key).find((k) => k.startsWith('tick-'))!;
+    // One attempt: the outage is recorded at once instead of after the production backoff.
+    await queues.checks.add('tick', { scheduler }, { ...tickJobOptions({ ...DEFAULT_TUNING, tickAttempts: 1 }), jobId: 'manual-outage' });
+    await until('outage tick', async () => (await queues.checks.getJob('manual-outage'))?.finishedOn, 30_000);
+    await until('degraded told', async () => (await notifyLines(log)).some((l) => l.transition === 'degraded' && l.audience === 'platform'), 30_000);
+
+    // Ready: the warehouse being away is the platform's problem, not a reason to take the replica out of rotation.
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { ready: boolean }).ready).toBe(true);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^meshwatch_warehouse_up 0$/m);
+    const page = await (await fetch(`${base}/`)).text();
+    const card = /<div class="card" data-card="monitor">[\s\S]*?<\/dl>/.exec(page)?.[0] ?? '';
+    expect(card).toMatch(/<dt>warehouse<\/dt><dd><span class="badge s-error" data-status="error">[^]*?degraded<\/span>/);
+    expect(card).toMatch(/WAREHOUSE_UNREACHABLE/);
+    expect(card).toMatch(/<dt>Redis<\/dt><dd><span class="badge s-pass"/);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+  });
+
   it('waits for Redis at start with a clear message and no stack trace, then serves /healthz and /readyz', async () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;

@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { impactOf } from '../catalog/impact.js';
 import { tierReviewsDue } from '../catalog/tier-review.js';
 import { SLACK_ACTIONS } from '../notifier/slack/actions.js';
+import { SlackInteractions } from '../notifier/slack/interactions.js';
+import { slackInteractionDeps } from '../scheduler/slack-deps.js';
+import { createLogger } from '../core/logger.js';
 import { tierReviewNotifications } from '../scheduler/digest-job.js';
 import { DEFAULT_TUNING } from '../scheduler/queues.js';
 import { enqueueNotifications } from '../scheduler/tick.js';
@@ -353,6 +356,40 @@ describe('Slack app: approvals for restricted products', () => {
     // Denied can be asked again: a new request.
     expect(textOf(await (await h.command('subscribe sales.orders domain:marketing', LEAD_SCORING, 'U0BOB')).responded())).toContain('(request apr-2)');
   });
+
+  it('with no approvals channel and a producer domain without a channel the request goes to the platform channel; with none at all it is refused and nothing is made', async () => {
+    // A loaded config always gives a domain a channel; a domain from elsewhere (the type allows it) may not: the mesh is changed underneath the app.
+    const h = await harness({ files: restrictedMesh(''), sql: warehouseSql() });
+    const real = h.svc.service.snapshot;
+    const catalog = Object.create(real.catalog) as typeof real.catalog;
+    catalog.domain = (id: string) => {
+      const d = real.catalog.domain(id);
+      if (!d) return d;
+      const { slackChannel: _dropped, ...rest } = d;
+      return rest;
+    };
+    const mesh = (platform: string | undefined) => () => ({
+      config: { ...real.config, workspace: { ...real.config.workspace, platform: platform ? { slackChannel: platform } : {} } },
+      catalog,
+    });
+    const deps = slackInteractionDeps(h.svc.service, { logger: createLogger({ level: 'silent' }), usergroupMembers: async () => undefined });
+    const input = { text: 'subscribe sales.orders domain:marketing', channelId: LEAD_SCORING.id, channelName: LEAD_SCORING.name, userId: 'U0BOB' };
+    const store = h.svc.service.subscriptions.store;
+
+    const nowhere = new SlackInteractions({ ...deps, mesh: mesh(undefined) }).command(input);
+    const refused = await nowhere.later!();
+    expect(refused.text).toContain('`sales.orders` is restricted, and there is no channel to ask for approval in: set `approvals.channel`');
+    expect(refused.text).toContain('No request was made.');
+    expect(await store.approval('apr-1')).toBeUndefined();
+
+    const toPlatform = await new SlackInteractions({ ...deps, mesh: mesh('#data-platform') }).command(input).later!();
+    expect(toPlatform.text).toContain('I asked for approval in #data-platform (request apr-1)');
+    expect((await store.approval('apr-1'))?.approvalChannel).toBe('#data-platform');
+    const request = await delivered(h, 'request in the platform channel', (n) => n.transition === 'approval_requested');
+    expect(request.channel).toBe('#data-platform');
+    // The notify queue delivers in order: the refused request put nothing before this one.
+    expect(h.svc.notifier.delivered.filter((n) => n.transition === 'approval_requested')).toHaveLength(1);
+  });
 });
 
 describe('Slack subscriptions across reloads and replicas', () => {
@@ -433,6 +470,26 @@ describe('Slack app and Slack notifier together', () => {
     }
     return undefined;
   }
+
+  it('a rate-limited chat.update from a click is not waited out: Bolt\'s client rejects the 429, and the person gets the answer at once', async () => {
+    const files = chainMesh('approvals: { approvers: ["U0STEWARD"] }\n', ORDERS_SCHEMA);
+    const h = await harness({ files, sql: warehouseSql(), slackNotifier: true });
+    const { catalog } = h.svc.service.snapshot;
+    const dueMs = Date.parse('2026-03-02T09:00:00Z');
+    await enqueueNotifications(h.svc.service.queue.notify, tierReviewNotifications(catalog, tierReviewsDue(catalog, new Date(dueMs)), dueMs), DEFAULT_TUNING);
+    const posted = await until('tier review in #sales-data', () => h.fake.messages('sales-data').find((m) => rowButton(m.blocks)));
+    // Retry-After 1 s: a client that honours it retries and succeeds, and the person is never answered.
+    h.fake.script('chat.update', { kind: 'rateLimit', retryAfter: 1 }, 1, (args) => args.ts === posted.ts);
+    const click = await h.click(SLACK_ACTIONS.tierStillRight, { product: 'sales.orders' }, 'U0STEWARD', { id: posted.channel, name: 'sales-data' }, { ts: posted.ts, text: posted.text, blocks: posted.blocks! });
+    const answer = await until('answer to the click', () => click.responses()[0]);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(textOf(answer)).toContain('sales.orders');
+    const updates = h.fake.callsTo('chat.update').filter((c) => c.args.ts === posted.ts);
+    expect(updates.map((c) => c.status)).toEqual([429]);
+    expect(posted.updates).toBe(0);
+    // The review itself was recorded: only the message could not be changed.
+    expect((await new TierReviewStore(h.svc.service.connection, new RedisKeys(h.svc.service.prefix)).latest()).get('sales.orders')?.by).toBe('U0STEWARD');
+  });
 
   it('"tier still right" from the tier review Slack shows: on call records it and the row says who; an outsider is refused; a second click records nothing new', async () => {
     const files = chainMesh('governance: { repoUrl: "https://git.example.com/mesh/blob/main" }\napprovals: { approvers: ["U0STEWARD"] }\n', ORDERS_SCHEMA);

@@ -173,7 +173,7 @@ describe('Slack notifier: producer updates', () => {
 });
 
 describe('Slack notifier: deleted messages', () => {
-  it('an alert someone deleted is posted again on the next change; a reminder whose thread is gone goes to the channel', async () => {
+  it('an alert someone deleted is posted again on the next change, a reminder too, with the reminder in the new alert\'s thread', async () => {
     const h = await harness({ ordersAgeHours: 5 });
     const [incident] = await h.s.service.engine.listOpen();
     const first = producerOf(h.slack, '#sales-data')!;
@@ -196,7 +196,36 @@ describe('Slack notifier: deleted messages', () => {
       transition: 'reminder',
       at: new Date().toISOString(),
     });
-    expect(h.slack.messages('#sales-data').some((m) => m.text?.includes('Still open'))).toBe(true);
+    const reposted = producerOf(h.slack, '#sales-data')!;
+    expect(reposted.ts).not.toBe(again.ts);
+    expect(h.slack.replies('#sales-data', reposted.ts).map((m) => m.text)).toEqual([expect.stringContaining('Still open')]);
+  });
+
+  it('a reminder updates the open alert in place ("Reminded at …, unacknowledged for …") and pings on call in its thread', async () => {
+    const h = await harness({ ordersAgeHours: 5 });
+    const [incident] = await h.s.service.engine.listOpen();
+    const producer = producerOf(h.slack, '#sales-data')!;
+    expect(texts([producer])).toContain('not yet acknowledged');
+    const at = new Date(Date.parse(incident!.openedAt) + 2 * 3_600_000 + 5 * 60_000);
+    await h.notifier().deliver({
+      type: 'notification',
+      id: `${incident!.id}-producer-reminder-3`,
+      incident: incident!.id,
+      product: 'sales.orders',
+      rootCause: 'sales.orders',
+      audience: 'producer',
+      channel: '#sales-data',
+      transition: 'reminder',
+      at: at.toISOString(),
+    });
+    const updated = producerOf(h.slack, '#sales-data')!;
+    expect(updated.ts).toBe(producer.ts);
+    expect(texts([updated])).toMatch(/Reminded at \d\d:\d\d\*, unacknowledged for 2 h 05 min/);
+    const replies = h.slack.replies('#sales-data', producer.ts);
+    expect(replies).toHaveLength(1);
+    expect(texts([replies[0]!])).toContain('Still open and not acknowledged');
+    expect(texts([replies[0]!])).toContain('<!subteam^S0SALES|@sales-oncall>');
+    expect(h.slack.messages('#sales-data')).toHaveLength(2);
   });
 });
 

@@ -66,6 +66,43 @@ async function withSubscriptions(subscriptions: readonly Subscription[]): Promis
   return { dir, prefix };
 }
 
+describe('meshwatch subscriptions history', () => {
+  it('prints the Slack app\'s log newest first, as text or JSON, for one product with --product; refuses bad options; says Redis is missing', async () => {
+    const { dir, prefix } = await withSubscriptions([]);
+    const redis = createRedis(redisUrl(), { name: 'test' });
+    try {
+      const store = new SubscriptionStore(redis, new RedisKeys(prefix), 86_400_000);
+      await store.log({ kind: 'approval_requested', at: '2026-12-01T09:00:00.000Z', consumer: 'slack.lead-scoring', product: 'sales.orders', channel: '#lead-scoring', by: 'U0BOB', columns: ['amount'], request: 'apr-1' });
+      await store.log({ kind: 'approval_decided', at: '2026-12-01T09:30:00.000Z', consumer: 'slack.lead-scoring', product: 'sales.orders', channel: '#lead-scoring', by: 'U0GOVAN', request: 'apr-1', decision: 'approved' });
+      await store.log({ kind: 'subscribed', at: '2026-12-01T10:00:00.000Z', consumer: 'slack.crm-watch', product: 'crm.customers', channel: '#crm-watch', by: 'U0CAROL', columns: [] });
+    } finally {
+      redis.disconnect();
+    }
+    const env = { ...SILENT, REDIS_URL: redisUrl() };
+    const text = await cli(['subscriptions', 'history', '--config', dir], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').filter(Boolean)).toEqual([
+      '2026-12-01T10:00:00.000Z  subscribed         crm.customers  #crm-watch (slack.crm-watch)  by U0CAROL',
+      '2026-12-01T09:30:00.000Z  approval_decided   sales.orders  #lead-scoring (slack.lead-scoring)  by U0GOVAN  request apr-1 · approved',
+      '2026-12-01T09:00:00.000Z  approval_requested sales.orders  #lead-scoring (slack.lead-scoring)  by U0BOB  columns amount · request apr-1',
+    ]);
+    const json = await cli(['subscriptions', 'history', '--config', dir, '--product', 'sales.orders', '--format', 'json'], { env });
+    expect(json.code).toBe(0);
+    const events = (JSON.parse(json.stdout) as { events: Array<Record<string, unknown>> }).events;
+    expect(events.map((e) => [e.kind, e.by])).toEqual([['approval_decided', 'U0GOVAN'], ['approval_requested', 'U0BOB']]);
+    expect(events[0]).toMatchObject({ product: 'sales.orders', request: 'apr-1', decision: 'approved' });
+    expect((await cli(['subscriptions', 'history', '--config', dir, '--product', 'finance.ledger'], { env })).stdout).toBe('no subscription history for finance.ledger\n');
+
+    const badFormat = await cli(['subscriptions', 'history', '--config', dir, '--format', 'yaml'], { env });
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toContain('--format must be text or json');
+    expect((await cli(['subscriptions', 'export', '--config', dir, '--product', 'sales.orders'], { env })).code).toBe(2);
+    const noRedis = await cli(['subscriptions', 'history', '--config', dir], { env: { ...SILENT } });
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toContain('no Redis configured');
+  });
+});
+
 describe('meshwatch impact with Slack subscriptions', () => {
   it('counts subscriptions like config consumers when Redis is reachable (REDIS_URL), column-aware', async () => {
     const { dir } = await withSubscriptions([subscription({}), subscription({ consumer: 'slack.crm-watch', channel: '#crm-watch', channelName: 'crm-watch', product: 'crm.customers', columns: [] })]);

@@ -9,6 +9,8 @@ import { AccessControl, type AccessConfig } from '../status/auth.js';
 import { HttpServer } from '../status/http-server.js';
 import { mountStatusRoutes } from '../status/routes.js';
 import { serviceSource } from '../status/service-source.js';
+import { SlackDeliveryStore } from '../notifier/slack/delivery-store.js';
+import { RedisKeys } from '../state/keys.js';
 import { cli } from './support/cli.js';
 import { drained, startTestService, until, type TestService } from './support/service.js';
 import { MARKUP_NAME, MARKUP_VALUE, STATUS_MESH, statusWarehouseSql } from './support/status-mesh.js';
@@ -94,7 +96,7 @@ describe('status: metrics after a known cycle', () => {
     const completed = await svc.service.queue.checks.getJobs(['completed']);
     const ticks = completed.filter((j) => j.name === 'tick');
     expect(ticks).toHaveLength(1);
-    const summary = ticks[0]!.returnvalue as { checks: number; queries: number };
+    const summary = ticks[0]!.returnvalue as { checks: number; queries: number; phasesMs: { cycle: number } };
     const text = (await get(`${open}/metrics`)).body;
     expect(metric(text, 'meshwatch_checks_total{kind="freshness",status="fail"}')).toBe(1);
     expect(metric(text, 'meshwatch_checks_total{kind="freshness",status="pass"}')).toBe(2);
@@ -104,6 +106,10 @@ describe('status: metrics after a known cycle', () => {
     expect(summary.queries).toBeGreaterThan(0);
     expect(metric(text, 'meshwatch_check_duration_seconds_count{kind="freshness"}')).toBe(1);
     expect(metric(text, 'meshwatch_check_duration_seconds_count{kind="contract"}')).toBe(1);
+    // Each kind gets its share of the cycle's statement time, not the whole cycle each: the shares add up to at most the cycle.
+    const kinds = ['freshness', 'contract', 'schema'].map((k) => metric(text, `meshwatch_check_duration_seconds_sum{kind="${k}"}`) ?? 0);
+    for (const seconds of kinds.slice(0, 2)) expect(seconds).toBeGreaterThan(0);
+    expect(kinds.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(summary.phasesMs.cycle / 1000 + 0.001);
     expect(metric(text, 'meshwatch_schedule_lag_seconds_count')).toBe(1);
     expect(metric(text, 'meshwatch_incidents_open{domain="crm"}')).toBe(1);
     expect(metric(text, 'meshwatch_incidents_open{domain="sales"}')).toBe(1);
@@ -194,6 +200,26 @@ describe('status: JSON API', () => {
     expect(none.status).toBe(404);
     expect(none.json()).toMatchObject({ code: 'INCIDENT_NOT_FOUND' });
     expect((await get(`${open}/api/incidents/DROP%20TABLE`)).status).toBe(400);
+  });
+
+  it('Slack delivery problems the notifier noted on an incident show in /api/incidents/:id and on the product page', async () => {
+    const customers = await incidentOf('crm.customers');
+    const ledger = await incidentOf('finance.ledger');
+    // Written the way the Slack notifier notes a refusal that retries cannot fix.
+    const store = new SlackDeliveryStore(svc.service.connection, new RedisKeys(svc.service.prefix), 3_600_000);
+    await store.noteProblem(customers.id, '#finance-revenue', { code: 'SLACK_CHANNEL_NOT_FOUND', slackError: 'channel_not_found', message: 'Slack chat.postMessage: channel_not_found', at: new Date().toISOString() });
+    await store.noteProblem(customers.id, '#crm-<b>tracker', { code: 'SLACK_NOT_IN_CHANNEL', slackError: 'not_in_channel', message: 'Slack chat.postMessage: not_in_channel', at: new Date().toISOString() });
+    const one = (await get(`${open}/api/incidents/${customers.id}`)).json();
+    expect(one.incident.deliveryProblems).toEqual([
+      expect.objectContaining({ channel: '#crm-<b>tracker', code: 'SLACK_NOT_IN_CHANNEL', slackError: 'not_in_channel' }),
+      expect.objectContaining({ channel: '#finance-revenue', code: 'SLACK_CHANNEL_NOT_FOUND', slackError: 'channel_not_found' }),
+    ]);
+    expect((await get(`${open}/api/incidents/${ledger.id}`)).json().incident.deliveryProblems).toBeUndefined();
+    const page = (await get(`${open}/products/crm.customers`)).body;
+    expect(page).toContain('data-delivery-problems="2"');
+    expect(page).toMatch(/<li data-delivery-problem="#finance-revenue"><b>#finance-revenue<\/b>: <code>channel_not_found<\/code> \(fix slackChannel in the config or unarchive the channel\)/);
+    expect(page).toContain('<b>#crm-&lt;b&gt;tracker</b>: <code>not_in_channel</code> (invite the meshwatch app to the channel)');
+    expect((await get(`${open}/products/finance.ledger`)).body).not.toContain('data-delivery-problems');
   });
 
   it('/api/impact/:id has the shape of `meshwatch impact --format json`; bad columns are 400, unknown products 404', async () => {

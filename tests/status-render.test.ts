@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../catalog/catalog.js';
+import { secondsByKind } from '../checks/cycle.js';
 import type { CheckResult } from '../checks/result.js';
 import { loadConfig } from '../config/load.js';
 import { Metrics } from '../core/metrics.js';
@@ -103,11 +104,36 @@ describe('lineage model', () => {
   });
 });
 
+describe('check seconds per kind', () => {
+  it('a statement for one check is its kind’s; a batched one is split among its products, and each product’s share among its kinds', () => {
+    const result = (product: string, check: string, kind: 'freshness' | 'schema' | 'contract') => ({ product, check, kind, status: 'pass' }) as unknown as CheckResult;
+    const results = [
+      result('a', 'freshness', 'freshness'),
+      result('a', 'contract.notNull.id', 'contract'),
+      result('b', 'freshness', 'freshness'),
+      result('c', 'schema', 'schema'),
+    ];
+    const seconds = secondsByKind(
+      [
+        { products: ['a', 'b'], check: 'scan', ms: 400 }, // a: 200 → 100 freshness + 100 contract; b: 200 freshness
+        { products: ['a'], check: 'contract.notNull.id', ms: 1000 }, // a follow-up: contract alone
+        { products: ['a', 'b', 'c'], check: 'metadata', ms: 300 }, // 100 each: a 50 + 50, b 100 freshness, c 100 schema
+      ],
+      results,
+    );
+    expect(seconds.freshness).toBeCloseTo(0.45, 9);
+    expect(seconds.contract).toBeCloseTo(1.15, 9);
+    expect(seconds.schema).toBeCloseTo(0.1, 9);
+    // A kind no statement served is there with 0, so its histogram still counts the cycle.
+    expect(secondsByKind([], results)).toEqual({ freshness: 0, contract: 0, schema: 0 });
+  });
+});
+
 describe('metrics module', () => {
   it('names and labels as documented, each registry its own', async () => {
     const a = new Metrics();
     const b = new Metrics();
-    a.cycle([{ kind: 'freshness', status: 'fail' }, { kind: 'freshness', status: 'fail' }, { kind: 'schema', status: 'pass' }], 1.5);
+    a.cycle([{ kind: 'freshness', status: 'fail' }, { kind: 'freshness', status: 'fail' }, { kind: 'schema', status: 'pass' }], { freshness: 1.5, schema: 0.25 });
     a.statementsSent('snowflake', 3);
     a.notification('slack', 'retry');
     a.notification('slack', 'failed');
@@ -119,6 +145,7 @@ describe('metrics module', () => {
       'meshwatch_checks_total{kind="schema",status="pass"} 1',
       'meshwatch_check_duration_seconds_sum{kind="freshness"} 1.5',
       'meshwatch_check_duration_seconds_count{kind="schema"} 1',
+      'meshwatch_check_duration_seconds_sum{kind="schema"} 0.25',
       'meshwatch_warehouse_statements_total{engine="snowflake"} 3',
       'meshwatch_notifications_total{transport="slack",outcome="retry"} 1',
       'meshwatch_notifications_total{transport="slack",outcome="failed"} 1',

@@ -13,7 +13,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { DEFAULT_SLACK_API_URL } from '../../config/slack.js';
 import { SLACK_ACTIONS } from './actions.js';
+import { slackClientOptions } from './web-api.js';
 import type { Answer, SlackInteractions } from './interactions.js';
 
 /** Also in cli/commands/serve.ts, which routes it without loading Bolt. */
@@ -72,7 +74,8 @@ export class SlackApp {
       // A fixed authorization: no auth.test round trip per request, and the token is never logged.
       authorize: async () => ({ botToken }),
       logger,
-      ...(options.apiUrl ? { clientOptions: { slackApiUrl: options.apiUrl } } : {}),
+      // The same client options as the notifier's: a 429 is an error at once (no waiting out Retry-After inside a click's handler, no client retries).
+      clientOptions: slackClientOptions({ apiUrl: options.apiUrl ?? DEFAULT_SLACK_API_URL }, { logger: options.logger }),
     });
 
     this.app.command(/^\/meshwatch/, async ({ command, ack, respond }) => {

@@ -158,6 +158,12 @@ function statusLine(facts: MessageFacts): Line {
     const by = i?.acknowledgedBy ?? n.by;
     return [{ strong: 'Acknowledged' }, ...(by ? [' by ', { user: by }] : []), ` at ${time(i?.acknowledgedAt ?? n.at, facts.timezone)}`];
   }
+  if (n.transition === 'reminder') {
+    // The alert itself says it was chased, so a reader of the channel (not the thread) sees how long it has waited.
+    const opened = i?.openedAt;
+    const waited = opened ? formatDuration(new Date(n.at).getTime() - new Date(opened).getTime()) : undefined;
+    return [{ strong: `Reminded at ${time(n.at, facts.timezone)}` }, waited ? `, unacknowledged for ${waited}` : ', not yet acknowledged'];
+  }
   return [{ strong: 'Status:' }, ' open, not yet acknowledged'];
 }
 
@@ -358,8 +364,8 @@ export function compose(given: MessageFacts): Composed {
   if ((n.audience === 'producer' || n.audience === 'consumer') && INCIDENT_TRANSITIONS.has(n.transition)) {
     const message = n.audience === 'producer' ? producerAlert(facts) : consumerAlert(facts);
     if (n.transition === 'opened' || n.transition === 'updated') return { message };
-    // A reminder or an escalation leaves the alert as it is: the thread pings the on-call group again.
-    if (n.transition === 'reminder' || n.transition === 'escalated') return { reply: lifecycleReply(facts, n.audience) };
+    // An escalation leaves the alert as it is (the escalation channel gets its own message); both ping the on-call group in the thread.
+    if (n.transition === 'escalated') return { reply: lifecycleReply(facts, n.audience) };
     return { message, reply: lifecycleReply(facts, n.audience) };
   }
   return genericMessage(facts);

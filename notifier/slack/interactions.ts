@@ -229,7 +229,15 @@ export class SlackInteractions {
     if (product.tier === 'restricted') {
       const existing = await store.get(subscription.consumer, product.id);
       if (existing && sameColumns(existing.columns, subscription.columns)) return { text: `${channelText} is already subscribed to ${what}.` };
-      const approvalChannel = config.workspace.approvals.channel ?? catalog.domain(product.domain)?.slackChannel ?? '';
+      // The platform channel is the last place a request can be seen; with none, a request would be stored and posted nowhere.
+      const approvalChannel = config.workspace.approvals.channel ?? catalog.domain(product.domain)?.slackChannel ?? config.workspace.platform.slackChannel;
+      if (!approvalChannel) {
+        return {
+          text:
+            `${code(product.id)} is restricted, and there is no channel to ask for approval in: set ${code('approvals.channel')} in meshwatch.yaml ` +
+            `(or a ${code('slackChannel')} for domain ${product.domain}, or ${code('platform.slackChannel')}). No request was made.`,
+        };
+      }
       const { record, created } = await store.requestApproval(subscription, approvalChannel, at);
       if (!created) return { text: `${channelText} already asked to subscribe to ${code(product.id)} (request ${record.id}); it waits for a decision in ${record.approvalChannel}.` };
       await this.deps.enqueue([approvalNotification(record, 'approval_requested', `${record.id}-requested`, record.approvalChannel, 'producer', at)]);

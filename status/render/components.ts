@@ -6,7 +6,7 @@
 import { groupImpact, type Impact } from '../../catalog/impact.js';
 import type { CheckResult } from '../../checks/result.js';
 import { href, html, type Html, type HtmlValue } from '../html.js';
-import { CHECK_KINDS, type IncidentGroupView, type IncidentView, type ProductState, type ProductSummary } from '../model.js';
+import { CHECK_KINDS, type DeliveryProblemView, type IncidentGroupView, type IncidentView, type ProductState, type ProductSummary } from '../model.js';
 
 export const ICON: Readonly<Record<ProductState, string>> = { pass: '✓', warn: '▲', fail: '✗', error: '?', unknown: '–' };
 const LABEL: Readonly<Record<ProductState, string>> = { pass: 'pass', warn: 'warn', fail: 'fail', error: 'error', unknown: 'not run' };
@@ -227,4 +227,21 @@ export function timeline(history: readonly CheckResult[], now: Date, maxRuns = 4
 ${notable.length > 0 ? html`<table class="history" style="margin-top:8px"><thead><tr><th>run</th><th>not passing</th></tr></thead><tbody>${notable.map(
   ([at, list]) => html`<tr><td class="small">${ago(at, now)}</td><td>${list.filter((r) => r.status !== 'pass').map((r) => html`${badge(r.status)} <code>${r.check}</code> `)}</td></tr>`,
 )}</tbody></table>` : ''}`;
+}
+
+/** What a Slack refusal asks of someone: a channel problem is fixed in Slack or in the config, not by waiting. */
+function deliveryHint(p: DeliveryProblemView): string {
+  if (p.slackError === 'channel_not_found' || p.slackError === 'is_archived') return 'fix slackChannel in the config or unarchive the channel';
+  if (p.slackError === 'not_in_channel') return 'invite the meshwatch app to the channel';
+  if (p.slackError === 'invalid_auth' || p.slackError === 'token_revoked' || p.slackError === 'account_inactive') return 'fix SLACK_BOT_TOKEN';
+  return 'see the service log';
+}
+
+/** Channels Slack refused this incident's messages to: the people there were not told. */
+export function deliveryProblems(problems: readonly DeliveryProblemView[] | undefined, now: Date): Html {
+  if (!problems || problems.length === 0) return html``;
+  return html`<div class="card small" data-delivery-problems="${problems.length}" role="status">${badge('warn', 'not delivered')} Slack refused this incident's messages to ${problems.length === 1 ? 'one channel' : `${problems.length} channels`}; nobody there was told:
+<ul>${problems.map(
+    (p) => html`<li data-delivery-problem="${p.channel}"><b>${p.channel}</b>: <code>${p.slackError ?? p.code}</code> (${deliveryHint(p)}) · last refused ${ago(p.at, now)}</li>`,
+  )}</ul></div>`;
 }

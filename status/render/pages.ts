@@ -16,7 +16,7 @@ import {
 } from '../model.js';
 import type { TierReviewDue } from '../../catalog/tier-review.js';
 import type { Role } from '../redact.js';
-import { actionForms, ago, badge, blastRadius, checksTable, incidentGroups, incidentState, person, productLink, productsByDomain, radiusSummary, tierTag, timeline, type ActionContext } from './components.js';
+import { actionForms, ago, badge, blastRadius, checksTable, deliveryProblems, incidentGroups, incidentState, person, productLink, productsByDomain, radiusSummary, tierTag, timeline, type ActionContext } from './components.js';
 import { lineageSvg } from './lineage.js';
 import { page } from './shell.js';
 
@@ -196,6 +196,7 @@ export function productBody(detail: ProductDetail, ctx: PageContext, linkProduct
 <div class="small">Root cause: ${detail.incident.rootCause === s.id ? 'this product' : html`<a href="${linkProducts ? href(['products', detail.incident.rootCause]) : `#p-${detail.incident.rootCause}`}">${detail.incident.rootCause}</a>`} · failing: <code>${detail.incident.checks.join(', ')}</code>${detail.incident.openedAt ? html` · open for ${ago(detail.incident.openedAt, ctx.now)}` : ''}${detail.incident.occurrences ? ` · seen ${detail.incident.occurrences}×` : ''}</div>
 <div class="small" style="margin-top:6px"><b>Blast radius:</b> ${radiusSummary(detail.incident.impact)}</div>
 ${blastRadius(detail.incident.impact, linkProducts)}
+${deliveryProblems(detail.incident.deliveryProblems, ctx.now)}
 <div style="margin-top:8px">${actionForms(detail.incident, actions)}</div></section>`
     : '';
   return html`<h1 id="p-${s.id}">${s.id} ${badge(s.state)} ${tierTag(s.tier, s.tierJustification)}</h1>
