@@ -7,20 +7,12 @@
  */
 import type { DurationStats } from '../../accountability/figures.js';
 import { html, raw, type Html, type HtmlValue } from '../html.js';
+import { formatDuration } from '../../accountability/digest.js';
 import { ACCOUNTABILITY_WINDOWS, type AccountabilityModel, type ShownProductFigures } from '../accountability.js';
 import { productLink, tierTag } from './components.js';
 import { bar, messages, NAV, type PageContext } from './pages.js';
 import { page } from './shell.js';
 
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} h ${String(min % 60).padStart(2, '0')} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
 
 /** `2026-11-23 09:00 UTC`: the window's ends, exact in `datetime`. */
 function when(iso: string): string {
