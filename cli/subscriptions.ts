@@ -8,16 +8,12 @@
 import type { Subscription } from '../catalog/subscription-source.js';
 import type { MeshConfig } from '../config/types.js';
 import { errorMessage } from '../core/errors.js';
-import { RedisKeys } from '../state/keys.js';
-import { connectRedis, createRedis, DEFAULT_PREFIX, safeRedisUrl } from '../state/redis.js';
+import { safeRedisUrl } from '../state/redis.js';
 import { SUBSCRIPTION_LOG_LIMIT, SubscriptionStore, type SubscriptionEvent } from '../state/subscriptions.js';
 import type { CliIo } from './io.js';
+import { configuredRedisUrl, withCliRedis } from './redis.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
-
-export function configuredRedisUrl(config: MeshConfig, env: NodeJS.ProcessEnv): string | undefined {
-  return env.REDIS_URL || config.workspace.redis.url || undefined;
-}
 
 /** The stored subscriptions; undefined when no Redis is configured or it cannot be reached (then a note says so). */
 export async function readSubscriptions(config: MeshConfig, io: CliIo, options: { required?: boolean } = {}): Promise<Subscription[] | undefined> {
@@ -35,24 +31,12 @@ async function readSubscriptionStore<T>(config: MeshConfig, io: CliIo, options: 
     if (options.required) io.stderr('meshwatch: note: no Redis configured (REDIS_URL or redis.url in meshwatch.yaml): no subscriptions to read\n');
     return undefined;
   }
-  const redis = createRedis(url, { name: 'cli', failFast: true });
-  redis.on('error', () => {});
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([connectRedis(redis, url), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    const store = new SubscriptionStore(redis, new RedisKeys(config.workspace.redis.prefix ?? DEFAULT_PREFIX), config.workspace.history.maxAgeMs);
-    return await read(store);
+    return await withCliRedis(url, config, { name: 'cli', connectTimeoutMs: CONNECT_TIMEOUT_MS }, (redis, keys) =>
+      read(new SubscriptionStore(redis, keys, config.workspace.history.maxAgeMs)),
+    );
   } catch (err) {
     io.stderr(`meshwatch: note: Slack subscriptions not included: cannot reach Redis at ${safeRedisUrl(url)} (${errorMessage(err).replace(/^cannot reach Redis at \S+: /, '')})\n`);
     return undefined;
-  } finally {
-    redis.disconnect();
   }
 }

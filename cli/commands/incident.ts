@@ -5,10 +5,9 @@ import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { operateIncident } from '../../scheduler/operations.js';
 import { IncidentEngine, type IncidentRecord, type IncidentState, type Operation } from '../../state/incident-engine.js';
-import { RedisKeys } from '../../state/keys.js';
-import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
 import { SubscriptionStore } from '../../state/subscriptions.js';
 import type { CliIo } from '../io.js';
+import { configuredRedisUrl, LOCAL_REDIS_URL, withCliRedis } from '../redis.js';
 
 export interface IncidentOptions {
   readonly action: string;
@@ -48,16 +47,12 @@ export async function incidentCommand(options: IncidentOptions, io: CliIo): Prom
     if (operation === 'snooze' && !options.until) throw new UsageError('incident snooze needs --until 2h or an ISO time');
   }
   const config = await loadConfig(options.config, { env: io.env });
-  const url = io.env.REDIS_URL || config.workspace.redis.url || 'redis://127.0.0.1:6379';
-  const prefix = config.workspace.redis.prefix ?? DEFAULT_PREFIX;
-  const redis = createRedis(url, { name: 'cli', failFast: true });
-  redis.on('error', () => {});
-  try {
-    await connectRedis(redis, url);
+  const url = configuredRedisUrl(config, io.env) ?? LOCAL_REDIS_URL;
+  return withCliRedis(url, config, { name: 'cli' }, async (redis, keys) => {
     const retentionMs = config.workspace.history.maxAgeMs;
     const now = io.now();
     if (!operation) {
-      const engine = new IncidentEngine(redis, new RedisKeys(prefix), retentionMs);
+      const engine = new IncidentEngine(redis, keys, retentionMs);
       const all = await engine.list(now.getTime());
       const shown = options.state ? all.filter((r) => r.state === options.state) : all;
       if (options.format === 'json') io.stdout(`${JSON.stringify({ incidents: shown }, null, 2)}\n`);
@@ -68,13 +63,11 @@ export async function incidentCommand(options: IncidentOptions, io: CliIo): Prom
     // Subscribed channels are named in the notifications like config consumers.
     const catalog = new Catalog(config);
     const subscriptions = new SubscriptionSource(catalog.engine);
-    subscriptions.replace(await new SubscriptionStore(redis, new RedisKeys(prefix), retentionMs).list());
+    subscriptions.replace(await new SubscriptionStore(redis, keys, retentionMs).list());
     catalog.addConsumerSource(subscriptions);
-    const result = await operateIncident({ redis, prefix, catalog, retentionMs }, options.id!, operation, options.by!.trim(), now, until);
+    const result = await operateIncident({ redis, prefix: keys.prefix, catalog, retentionMs }, options.id!, operation, options.by!.trim(), now, until);
     if (options.format === 'json') io.stdout(`${JSON.stringify(result.change)}\n`);
     else io.stdout(`${result.change.incident} ${result.change.transition} by ${options.by!.trim()} (${result.notifications} notification${result.notifications === 1 ? '' : 's'} queued)\n`);
     return 0;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }

@@ -11,9 +11,8 @@ import { loadConfig } from '../../sources/load-config.js';
 import { UsageError } from '../../core/errors.js';
 import { CostStore } from '../../state/cost-store.js';
 import { IncidentHistory } from '../../state/incident-history.js';
-import { RedisKeys } from '../../state/keys.js';
-import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
 import type { CliIo } from '../io.js';
+import { configuredRedisUrl, LOCAL_REDIS_URL, withCliRedis } from '../redis.js';
 
 export interface ReportSinceOptions {
   readonly since: string;
@@ -57,13 +56,8 @@ export async function reportSinceCommand(options: ReportSinceOptions, io: CliIo)
   // The figures of a window still running would change under the reader; a future end is a typo.
   if (toMs > now.getTime()) throw new UsageError(`--until ${options.until} is in the future`);
   const config = await loadConfig(options.config, { env: io.env });
-  const url = io.env.REDIS_URL || config.workspace.redis.url || 'redis://127.0.0.1:6379';
-  const prefix = config.workspace.redis.prefix ?? DEFAULT_PREFIX;
-  const redis = createRedis(url, { name: 'cli-report', failFast: true });
-  redis.on('error', () => {});
-  try {
-    await connectRedis(redis, url);
-    const keys = new RedisKeys(prefix);
+  const url = configuredRedisUrl(config, io.env) ?? LOCAL_REDIS_URL;
+  return withCliRedis(url, config, { name: 'cli-report' }, async (redis, keys) => {
     const retentionMs = config.workspace.history.incidentRetentionMs;
     const loaded = await loadFigures(
       { history: new IncidentHistory(redis, keys, retentionMs), cost: new CostStore(redis, keys, retentionMs), catalog: new Catalog(config) },
@@ -76,7 +70,5 @@ export async function reportSinceCommand(options: ReportSinceOptions, io: CliIo)
     else if (options.format === 'csv') io.stdout(reportCsv(figures, (options.table ?? 'matrix') as ReportTable));
     else io.stdout(reportText(figures, meta));
     return 0;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }

@@ -11,10 +11,9 @@ import { loadConfig } from '../../sources/load-config.js';
 import type { MeshConfig } from '../../config/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { plural } from '../../core/text.js';
-import { RedisKeys } from '../../state/keys.js';
-import { connectRedis, createRedis, DEFAULT_PREFIX } from '../../state/redis.js';
 import { TierReviewStore } from '../../state/tier-reviews.js';
 import { EXIT, type CliIo } from '../io.js';
+import { configuredRedisUrl, withCliRedis } from '../redis.js';
 
 export interface ReportTiersOptions {
   readonly config: string;
@@ -23,18 +22,12 @@ export interface ReportTiersOptions {
 
 /** Recorded reviews, or undefined (with the reason) when there is no Redis to read them from. */
 async function recordedReviews(config: MeshConfig, io: CliIo): Promise<{ reviews?: Map<string, RecordedReview>; note?: string }> {
-  const url = io.env.REDIS_URL || config.workspace.redis.url;
+  const url = configuredRedisUrl(config, io.env);
   if (!url) return { note: 'no Redis configured (REDIS_URL or redis.url): reviews recorded from Slack are not counted' };
-  const redis = createRedis(url, { name: 'cli-report', failFast: true });
-  redis.on('error', () => {});
   try {
-    await connectRedis(redis, url);
-    const store = new TierReviewStore(redis, new RedisKeys(config.workspace.redis.prefix ?? DEFAULT_PREFIX));
-    return { reviews: await store.latest() };
+    return { reviews: await withCliRedis(url, config, { name: 'cli-report' }, (redis, keys) => new TierReviewStore(redis, keys).latest()) };
   } catch (err) {
     return { note: `${errorMessage(err)}: reviews recorded from Slack are not counted` };
-  } finally {
-    redis.disconnect();
   }
 }
 
