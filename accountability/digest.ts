@@ -13,6 +13,7 @@
  * Ids are deterministic (`digest-<kind>-<domain>-<period end>`), so a
  * retried digest job delivers each digest once.
  */
+import { formatDuration } from '../config/duration.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { plural } from '../core/text.js';
 import { channelSlug, type Digest, type Notification } from '../notifier/notification.js';
@@ -170,16 +171,6 @@ function platformDigest(now: Figures, before: Figures, periods: Pick<Digest, 'pe
   };
 }
 
-/** `5 h 02 min`, `12 min`, `40 s`, `3 d 4 h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} h ${String(min % 60).padStart(2, '0')} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
-}
 
 export function formatStats(stats: DurationStats): string {
   if (stats.count === 0 || stats.meanMs === undefined) return 'n/a';

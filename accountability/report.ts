@@ -6,7 +6,7 @@
  * numbers).
  */
 import { plural } from '../core/text.js';
-import { formatDuration } from './digest.js';
+import { formatDuration } from '../config/duration.js';
 import type { DurationStats, Figures, ProductFigures } from './figures.js';
 
 export const REPORT_TABLES = ['matrix', 'domains', 'units', 'consumers', 'products'] as const;

@@ -7,7 +7,7 @@
  */
 import type { DurationStats } from '../../accountability/figures.js';
 import { html, raw, type Html, type HtmlValue } from '../html.js';
-import { formatDuration } from '../../accountability/digest.js';
+import { formatDuration } from '../../config/duration.js';
 import { ACCOUNTABILITY_WINDOWS, type AccountabilityModel, type ShownProductFigures } from '../accountability.js';
 import { productLink, tierTag } from './components.js';
 import { bar, messages, NAV, type PageContext } from './pages.js';
