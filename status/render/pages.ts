@@ -3,6 +3,7 @@
  * takes its model and returns the HTML string. Links to product pages exist
  * on the live page; the static report links to anchors in itself.
  */
+import { plural } from '../../core/text.js';
 import { href, html, raw, type Html, type HtmlValue } from '../html.js';
 import {
   groupIncidents,
@@ -92,7 +93,7 @@ ${monitor.replicas !== undefined ? html`<dt>replicas</dt><dd>${monitor.replicas}
     : '';
   return html`<div class="cards">
 <div class="card" data-card="products"><div class="muted small">products by state</div><div class="big">${total}</div>${states}</div>
-<div class="card" data-card="incidents"><div class="muted small">${live ? 'open incidents' : 'failing products'}</div><div class="big">${incidents.length}</div>${live ? html`<div>${acked} acknowledged</div>` : ''}<div class="small muted">${groupIncidents(incidents).length} root cause${groupIncidents(incidents).length === 1 ? '' : 's'}</div></div>
+<div class="card" data-card="incidents"><div class="muted small">${live ? 'open incidents' : 'failing products'}</div><div class="big">${incidents.length}</div>${live ? html`<div>${acked} acknowledged</div>` : ''}<div class="small muted">${plural(groupIncidents(incidents).length, 'root cause')}</div></div>
 ${monitorCard}
 </div>`;
 }
